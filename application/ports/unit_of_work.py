@@ -1,0 +1,45 @@
+"""Unit of work: one atomic set of changes across repositories, audit included."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from .repositories import AgentRepository, AuditLog, CredentialRepository, OrganizationRepository
+
+
+class UnitOfWork(Protocol):
+    """``async with uow:`` … ``await uow.commit()``; leaving without commit discards everything.
+
+    ``commit`` applies all staged changes and audit events atomically, or none of them. It
+    raises the conflicts documented on the repositories, and ``BackendUnavailable`` when the
+    store cannot be reached (in which case nothing was applied). When ``commit`` returns, the
+    changes are durable.
+    """
+
+    organizations: OrganizationRepository
+    agents: AgentRepository
+    credentials: CredentialRepository
+    audit: AuditLog
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Apply the staged changes atomically and durably."""
+        ...
+
+    async def rollback(self) -> None:
+        """Discard the staged changes."""
+        ...
+
+
+#: Opens a fresh unit of work; use cases call it once per operation.
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,55 @@
+"""The authenticated caller of a use case, and the checks every use case makes on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentidp.domain.ids import AgentId, OrganizationId, TokenId
+from agentidp.domain.scopes import ADMIN_ORGS, KNOWN_SCOPES
+
+from .errors import InsufficientScope, NotResourceOwner, TenantMismatch
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an agent holding a verified access token, or the local operator.
+
+    ``organization_id`` always comes from the verified token (or the operator's explicit
+    choice in the CLI), never from request bodies or query strings.
+    """
+
+    subject: AgentId | None
+    organization_id: OrganizationId
+    scopes: frozenset[str]
+    token_id: TokenId | None = None
+
+    @classmethod
+    def operator(cls, organization_id: OrganizationId) -> Principal:
+        """The local operator (CLI, embedding code) acting on one organization with every scope."""
+        return cls(subject=None, organization_id=organization_id, scopes=frozenset(KNOWN_SCOPES))
+
+    @property
+    def actor(self) -> str:
+        """How audit events name this caller."""
+        return self.subject if self.subject is not None else "operator"
+
+    def require_scope(self, scope: str) -> None:
+        """Raises:
+        InsufficientScope: the caller's token lacks ``scope``.
+        """
+        if scope not in self.scopes:
+            raise InsufficientScope(required=scope)
+
+    def require_tenant(self, organization_id: str) -> None:
+        """Raises:
+        TenantMismatch: the resource belongs to another organization.
+        """
+        if organization_id != self.organization_id:
+            raise TenantMismatch()
+
+    def require_self_or_admin(self, agent_id: str) -> None:
+        """Raises:
+        NotResourceOwner: the caller is neither ``agent_id`` nor holds ``admin:orgs``.
+        """
+        if self.subject != agent_id and ADMIN_ORGS not in self.scopes:
+            raise NotResourceOwner()
