@@ -10,7 +10,7 @@ Lifecycle::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -146,13 +146,13 @@ class Agent:
             ImmutableField: ``changes`` names an immutable field.
             InvalidValue: a field is unknown or breaks its rule.
         """
-        self._ensure_not_decommissioned()
+        self.ensure_not_decommissioned()
         for name in changes:
             if name in IMMUTABLE_FIELDS:
                 raise ImmutableField(name)
             if name not in MUTABLE_FIELDS:
                 raise InvalidValue(name, "unknown field")
-        validators = {
+        validators: dict[str, Callable[[Any], object]] = {
             "agent_type": _agent_type,
             "version": _version,
             "capabilities": _capabilities,
@@ -200,12 +200,15 @@ class Agent:
         """An independent copy, so callers never share mutable state with a repository."""
         return replace(self, metadata=dict(self.metadata))
 
-    def _ensure_not_decommissioned(self) -> None:
+    def ensure_not_decommissioned(self) -> None:
+        """Raises:
+        AgentDecommissioned: the agent is decommissioned (it accepts no change).
+        """
         if self.status is AgentStatus.DECOMMISSIONED:
             raise AgentDecommissioned(self.id)
 
     def _transition(self, source: AgentStatus, target: AgentStatus, now: datetime) -> None:
-        self._ensure_not_decommissioned()
+        self.ensure_not_decommissioned()
         if self.status is not source:
             raise InvalidTransition(self.id, self.status.value, target.value)
         self.status = target
@@ -220,7 +223,7 @@ def _email(value: object) -> str:
 
 def _agent_type(value: object) -> AgentType:
     try:
-        return AgentType(value)
+        return AgentType(str(value))
     except ValueError:
         allowed = ", ".join(t.value for t in AgentType)
         raise InvalidValue("agentType", f"must be one of: {allowed}") from None
@@ -251,7 +254,7 @@ def _owner(value: object) -> str:
 
 def _deployment_env(value: object) -> DeploymentEnv:
     try:
-        return DeploymentEnv(value)
+        return DeploymentEnv(str(value))
     except ValueError:
         raise InvalidValue(
             "deploymentEnv", "must be one of: development, staging, production"

@@ -1,0 +1,175 @@
+"""Commands: what a caller asks a use case to do (frozen, validated by the use case)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .principal import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request came from, for the audit trail."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+LOCAL = Origin(ip_address=None, user_agent="agentidp-local")
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterAgent:
+    """Register a new agent in the caller's organization."""
+
+    principal: Principal
+    email: str
+    agent_type: str
+    version: str
+    capabilities: list[str]
+    owner: str
+    deployment_env: str
+    scopes: list[str] | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class GetAgent:
+    """Read one agent of the caller's organization."""
+
+    principal: Principal
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListAgents:
+    """List the caller organization's agents; filters only narrow."""
+
+    principal: Principal
+    page: int = 1
+    limit: int = 20
+    status: str | None = None
+    owner: str | None = None
+    agent_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateAgent:
+    """Partially update an agent; a ``status`` change runs the matching lifecycle step."""
+
+    principal: Principal
+    agent_id: str
+    changes: Mapping[str, Any]
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeAgentStatus:
+    """Suspend, reactivate or decommission an agent."""
+
+    principal: Principal
+    agent_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateCredential:
+    """Create a client secret for an agent (shown once in the result)."""
+
+    principal: Principal
+    agent_id: str
+    expires_at: datetime | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ListCredentials:
+    """List an agent's credentials (metadata only, never secrets)."""
+
+    principal: Principal
+    agent_id: str
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCredential:
+    """Rotate or revoke one credential of an agent."""
+
+    principal: Principal
+    agent_id: str
+    credential_id: str
+    expires_at: datetime | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class IssueToken:
+    """OAuth 2.0 client credentials grant (RFC 6749 §4.4)."""
+
+    client_id: str
+    client_secret: str
+    scope: str | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class IntrospectToken:
+    """RFC 7662 token introspection."""
+
+    principal: Principal
+    token: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeToken:
+    """RFC 7009 token revocation."""
+
+    principal: Principal
+    token: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAudit:
+    """Search the caller organization's audit events inside the retention window."""
+
+    principal: Principal
+    agent_id: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    from_date: datetime | None = None
+    to_date: datetime | None = None
+    page: int = 1
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class GetAuditEvent:
+    """Read one audit event of the caller's organization."""
+
+    principal: Principal
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyAuditChain:
+    """Walk the hash chain (optionally a date range) and report the first break."""
+
+    principal: Principal
+    from_date: datetime | None = None
+    to_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapOrganization:
+    """Operator only: create an organization (if new) and an administrator agent with a secret."""
+
+    slug: str
+    name: str
+    admin_email: str
+    admin_owner: str = "bootstrap"

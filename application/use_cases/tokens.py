@@ -1,0 +1,247 @@
+"""OAuth 2.0 token use cases: client credentials grant, bearer authentication, RFC 7662
+introspection and RFC 7009 revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from agentidp.domain.audit import AuditAction, Outcome
+from agentidp.domain.errors import DomainError
+from agentidp.domain.ids import TokenId
+from agentidp.domain.scopes import TOKENS_READ, format_scope, narrow, parse_scope
+from agentidp.domain.token import AccessTokenClaims, MalformedClaims
+
+from ..audit_trail import AuditTrail
+from ..client_auth import ClientAuthenticator
+from ..commands import IntrospectToken, IssueToken, Origin, RevokeToken
+from ..errors import AgentNotPermitted, InvalidClient, TenantMismatch, Unauthenticated
+from ..ports.security import RevocationList, TokenRejected, TokenSigner
+from ..ports.system import Clock, IdGenerator
+from ..ports.unit_of_work import UnitOfWorkFactory
+from ..principal import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSettings:
+    """Who we are in tokens and how long they live."""
+
+    issuer: str
+    audience: str
+    ttl: timedelta = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """An RFC 6749 §5.1 access token response."""
+
+    access_token: str
+    expires_in: int
+    scope: str
+    token_type: str = "Bearer"
+
+
+class _TokenUseCase:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        signer: TokenSigner,
+        revocations: RevocationList,
+        settings: TokenSettings,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._signer = signer
+        self._revocations = revocations
+        self._settings = settings
+        self._trail = AuditTrail(clock, ids)
+
+    async def _verified_claims(self, token: str) -> AccessTokenClaims:
+        """Signature, claims table, expiry, revocation and a still-active agent.
+
+        Raises:
+            Unauthenticated: any check failed.
+            TenantMismatch: the token is ours but carries no organization.
+        """
+        try:
+            raw = self._signer.verify(token)
+            claims = AccessTokenClaims.from_dict(
+                raw, issuer=self._settings.issuer, audience=self._settings.audience
+            )
+        except TokenRejected:
+            raise Unauthenticated("Token signature is invalid.") from None
+        except MalformedClaims as exc:
+            if exc.claim == "organization_id":
+                raise TenantMismatch() from None
+            raise Unauthenticated("Token claims are invalid.") from None
+        if not claims.is_active(self._clock.now()):
+            raise Unauthenticated("Token has expired.")
+        if await self._revocations.is_revoked(claims.jti):
+            raise Unauthenticated("Token has been revoked.")
+        async with self._uow() as uow:
+            agent = await uow.agents.get(claims.sub)
+        # SECURITY: suspending or decommissioning an agent ends its outstanding tokens at once.
+        if agent is None or not agent.is_active or agent.organization_id != claims.organization_id:
+            raise Unauthenticated("Token is no longer valid.")
+        return claims
+
+    async def _audit(
+        self, principal: Principal, origin: Origin, action: AuditAction, metadata: dict[str, Any]
+    ) -> None:
+        """Record a token operation performed by ``principal`` and commit it."""
+        async with self._uow() as uow:
+            await uow.audit.append(
+                self._trail.event(
+                    action,
+                    organization_id=principal.organization_id,
+                    actor_id=principal.actor,
+                    agent_id=principal.subject,
+                    origin=origin,
+                    metadata=metadata,
+                )
+            )
+            await uow.commit()
+
+
+class IssueTokenUseCase(_TokenUseCase):
+    """Client credentials grant: authenticate the agent, narrow the scope, sign, audit.
+
+    The ``token.issued`` audit event is committed before the token is returned; a refusal is
+    audited as ``auth.failed`` with its reason.
+    """
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        signer: TokenSigner,
+        revocations: RevocationList,
+        settings: TokenSettings,
+        authenticator: ClientAuthenticator,
+    ) -> None:
+        super().__init__(uow, clock, ids, signer, revocations, settings)
+        self._authenticator = authenticator
+
+    async def __call__(self, cmd: IssueToken) -> IssuedToken:
+        """Raises: InvalidClient (every authentication failure alike), AgentNotPermitted
+        (suspended or decommissioned agent), InvalidScope / ScopeNotGranted."""
+        async with self._uow() as uow:
+            auth = await self._authenticator.authenticate(uow, cmd.client_id, cmd.client_secret)
+            agent = auth.agent
+            if auth.failure is not None or agent is None:
+                reason = auth.failure.value if auth.failure else "unknown"
+                await self._refuse(uow, cmd, agent.organization_id if agent else None, reason)
+                raise InvalidClient()
+            if not agent.is_active:
+                await self._refuse(uow, cmd, agent.organization_id, f"agent_{agent.status.value}")
+                raise AgentNotPermitted()
+            try:
+                scope = narrow(parse_scope(cmd.scope or ""), agent.scopes)
+            except DomainError:
+                await self._refuse(uow, cmd, agent.organization_id, "invalid_scope")
+                raise
+            now = self._clock.now()
+            claims = AccessTokenClaims.issue(
+                issuer=self._settings.issuer,
+                audience=self._settings.audience,
+                agent_id=agent.id,
+                organization_id=agent.organization_id,
+                scope=scope,
+                jti=TokenId(self._ids.new_id()),
+                now=now,
+                ttl=self._settings.ttl,
+            )
+            token = self._signer.sign(claims.to_dict())
+            await uow.audit.append(
+                self._trail.event(
+                    AuditAction.TOKEN_ISSUED,
+                    organization_id=agent.organization_id,
+                    actor_id=agent.id,
+                    agent_id=agent.id,
+                    origin=cmd.origin,
+                    metadata={"jti": claims.jti, "scope": format_scope(scope), "exp": claims.exp},
+                )
+            )
+            # NOTE: the token leaves only after its issuance event is durably committed.
+            await uow.commit()
+        return IssuedToken(access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope))
+
+    async def _refuse(self, uow: Any, cmd: IssueToken, organization_id: str | None, reason: str) -> None:
+        await uow.audit.append(
+            self._trail.event(
+                AuditAction.AUTH_FAILED,
+                organization_id=organization_id,
+                actor_id=None,
+                agent_id=cmd.client_id if organization_id else None,
+                origin=cmd.origin,
+                outcome=Outcome.FAILURE,
+                metadata={"reason": reason, "grantType": "client_credentials"},
+            )
+        )
+        await uow.commit()
+
+
+class AuthenticateBearerUseCase(_TokenUseCase):
+    """Turn a bearer access token into the :class:`Principal` every other use case takes."""
+
+    async def __call__(self, token: str) -> Principal:
+        """Raises: Unauthenticated (bad, expired, revoked token or inactive agent),
+        TenantMismatch (a token of ours without ``organization_id``)."""
+        claims = await self._verified_claims(token)
+        return Principal(
+            subject=claims.sub,
+            organization_id=claims.organization_id,
+            scopes=claims.scope,
+            token_id=claims.jti,
+        )
+
+
+class IntrospectTokenUseCase(_TokenUseCase):
+    """RFC 7662: active tokens of the caller's organization get their claims, anything else
+    gets ``{"active": false}`` (unknown, expired, revoked, foreign: indistinguishable)."""
+
+    async def __call__(self, cmd: IntrospectToken) -> dict[str, Any]:
+        """Raises: InsufficientScope (the caller lacks ``tokens:read``)."""
+        cmd.principal.require_scope(TOKENS_READ)
+        claims = await self._claims_or_none(cmd.token)
+        active = claims is not None and claims.organization_id == cmd.principal.organization_id
+        await self._audit(cmd.principal, cmd.origin, AuditAction.TOKEN_INTROSPECTED,
+                          {"jti": claims.jti if active and claims else None, "active": active})
+        if not active or claims is None:
+            return {"active": False}
+        return {"active": True, "token_type": "Bearer", **claims.to_dict()}
+
+    async def _claims_or_none(self, token: str) -> AccessTokenClaims | None:
+        try:
+            return await self._verified_claims(token)
+        except (Unauthenticated, TenantMismatch):
+            return None
+
+
+
+class RevokeTokenUseCase(_TokenUseCase):
+    """RFC 7009: revoke one of your own tokens (or, with ``admin:orgs``, any token of your
+    organization). Unknown, invalid, expired or foreign tokens are a silent no-op."""
+
+    async def __call__(self, cmd: RevokeToken) -> None:
+        """Raises: NotResourceOwner (another agent's token without ``admin:orgs``)."""
+        try:
+            raw = self._signer.verify(cmd.token)
+            claims = AccessTokenClaims.from_dict(
+                raw, issuer=self._settings.issuer, audience=self._settings.audience
+            )
+        except (TokenRejected, MalformedClaims):
+            return  # RFC 7009 §2.2: an invalid token is not an error.
+        if claims.organization_id != cmd.principal.organization_id:
+            return  # SECURITY: tenant isolation: another organization's token is invisible.
+        cmd.principal.require_self_or_admin(claims.sub)
+        if not claims.is_active(self._clock.now()):
+            return
+        await self._revocations.revoke(claims.jti, claims.exp)
+        await self._audit(cmd.principal, cmd.origin, AuditAction.TOKEN_REVOKED,
+                          {"jti": claims.jti, "sub": claims.sub})
