@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AGENTIDP_DATA_DIR ?= $(CURDIR)/.agentidp
 
-.PHONY: setup run migrate test test-fast lint bench clean
+.PHONY: setup run migrate test test-fast lint bench clean FORCE
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,19 +30,19 @@ test-fast: setup
 
 # mypy cannot follow setuptools' editable-install path mapping, so give it the same
 # agentidp.* layout through a tree of symlinks.
-build/mypy/agentidp: setup
+build/mypy/agentidp: setup FORCE
 	rm -rf build/mypy && mkdir -p build/mypy/agentidp
 	for d in domain application adapters entrypoints migrations; do ln -s $(CURDIR)/$$d build/mypy/agentidp/$$d; done
-	ln -s $(CURDIR)/entrypoints/library/__init__.py build/mypy/agentidp/__init__.py
+	ln -s $(CURDIR)/entrypoints/library/*.py $(CURDIR)/entrypoints/library/py.typed build/mypy/agentidp/
 
 lint: setup build/mypy/agentidp
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check domain application
 	cd build/mypy && MYPYPATH=. $(CURDIR)/$(BIN)/mypy --config-file $(CURDIR)/pyproject.toml -p agentidp
-	$(BIN)/lint-imports
+	cd build/mypy && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml
 
 bench: setup
-	$(BIN)/python -m tests.bench.token_issuance
+	$(BIN)/python tests/bench/token_issuance.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

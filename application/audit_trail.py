@@ -13,7 +13,10 @@ from .ports.system import Clock, IdGenerator
 
 
 class AuditTrail:
-    """Creates :class:`AuditEvent` values for use cases; appending them is the unit of work's job."""
+    """Creates :class:`AuditEvent` values for use cases.
+
+    Appending them is the unit of work's job.
+    """
 
     def __init__(self, clock: Clock, ids: IdGenerator) -> None:
         self._clock = clock

@@ -57,9 +57,10 @@ class ClientAuthenticator:
         if agent is None:
             return ClientAuthResult(None, ClientAuthFailure.UNKNOWN_CLIENT)
         now = self._clock.now()
-        candidates = await uow.credentials.list_by_agent(agent.id, CredentialStatus.ACTIVE)
-        for credential in candidates:
-            # Skip expired credentials before hashing: a cheap exit that leaks nothing.
-            if credential.is_usable(now) and await self._hasher.verify(secret, credential.secret_hash):
-                return ClientAuthResult(agent, None, credential.id)
+        active = await uow.credentials.list_by_agent(agent.id, CredentialStatus.ACTIVE)
+        # Skip expired credentials before hashing: a cheap exit that leaks nothing.
+        usable = [credential for credential in active if credential.is_usable(now)]
+        matched = await self._hasher.verify_any(secret, [c.secret_hash for c in usable])
+        if matched is not None:
+            return ClientAuthResult(agent, None, usable[matched].id)
         return ClientAuthResult(agent, ClientAuthFailure.BAD_SECRET)

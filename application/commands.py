@@ -111,7 +111,7 @@ class IssueToken:
     """OAuth 2.0 client credentials grant (RFC 6749 §4.4)."""
 
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
     scope: str | None = None
     origin: Origin = LOCAL
 

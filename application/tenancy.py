@@ -34,7 +34,9 @@ async def load_credential(uow: UnitOfWork, agent: Agent, credential_id: str) -> 
     Raises:
         CredentialNotFound: no such credential on this agent.
     """
-    found = await uow.credentials.get(CredentialId(credential_id)) if is_uuid(credential_id) else None
+    found = (
+        await uow.credentials.get(CredentialId(credential_id)) if is_uuid(credential_id) else None
+    )
     if found is None or found.agent_id != agent.id:
         raise CredentialNotFound(credential_id=credential_id)
     return found

@@ -114,7 +114,9 @@ def event_hash(event: AuditEvent, previous_hash: str) -> str:
     return hashlib.sha256(canonical_bytes(event, previous_hash)).hexdigest()
 
 
-def chain(events: Iterable[AuditEvent], previous_hash: str = GENESIS_HASH) -> list[ChainedAuditEvent]:
+def chain(
+    events: Iterable[AuditEvent], previous_hash: str = GENESIS_HASH
+) -> list[ChainedAuditEvent]:
     """Link ``events`` in order after ``previous_hash``."""
     linked = []
     for event in events:

@@ -31,9 +31,7 @@ class Organization:
     created_at: datetime
 
     @classmethod
-    def create(
-        cls, *, id: OrganizationId, slug: str, name: str, now: datetime
-    ) -> Organization:
+    def create(cls, *, id: OrganizationId, slug: str, name: str, now: datetime) -> Organization:
         """Validate and create an active organization.
 
         Raises:

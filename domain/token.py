@@ -89,7 +89,9 @@ class AccessTokenClaims:
         }
 
     @classmethod
-    def from_dict(cls, claims: Mapping[str, Any], *, issuer: str, audience: str) -> AccessTokenClaims:
+    def from_dict(
+        cls, claims: Mapping[str, Any], *, issuer: str, audience: str
+    ) -> AccessTokenClaims:
         """Rebuild claims from a token whose signature has already been verified.
 
         Every claim is checked by the table :data:`REQUIRED_CLAIMS`; ``iss`` and ``aud`` must be

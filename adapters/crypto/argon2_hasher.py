@@ -12,6 +12,7 @@ The token endpoint should not pay this cost on every request: wrap this hasher i
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Final
 
 from argon2 import PasswordHasher, Type
@@ -54,6 +55,12 @@ class Argon2SecretHasher:
     async def verify(self, secret: str, secret_hash: str) -> bool:
         # NOTE: argon2's comparison is constant time (libargon2 ``argon2_verify``).
         return await asyncio.to_thread(self._verify_blocking, secret, secret_hash)
+
+    async def verify_any(self, secret: str, secret_hashes: Sequence[str]) -> int | None:
+        for index, secret_hash in enumerate(secret_hashes):
+            if await self.verify(secret, secret_hash):
+                return index
+        return None
 
     def _verify_blocking(self, secret: str, secret_hash: str) -> bool:
         try:

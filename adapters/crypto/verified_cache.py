@@ -54,6 +54,7 @@ import hmac
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Final
 
 from agentidp.application.ports.security import SecretHasher
@@ -90,7 +91,8 @@ class CachingSecretHasher:
         return len(self._tags)
 
     async def hash(self, secret: str) -> str:
-        return await self._inner.hash(secret)
+        hashed: str = await self._inner.hash(secret)
+        return hashed
 
     async def verify(self, secret: str, secret_hash: str) -> bool:
         tag = self._tag(secret)
@@ -105,6 +107,24 @@ class CachingSecretHasher:
             # also makes guessing against a known credential cheap to reject.
             return hmac.compare_digest(cached, tag)
         return await asyncio.shield(self._cold_verification(secret, secret_hash, tag))
+
+    async def verify_any(self, secret: str, secret_hashes: Sequence[str]) -> int | None:
+        tag = self._tag(secret)
+        if tag is None:
+            return None
+        cold = []
+        # Warm entries first: a definite answer from the cache never waits behind argon2.
+        for index, secret_hash in enumerate(secret_hashes):
+            with self._lock:
+                cached = self._tags.get(secret_hash)
+            if cached is None:
+                cold.append(index)
+            elif hmac.compare_digest(cached, tag):
+                return index
+        for index in cold:
+            if await self.verify(secret, secret_hashes[index]):
+                return index
+        return None
 
     def _tag(self, secret: str) -> bytes | None:
         try:
@@ -130,7 +150,7 @@ class CachingSecretHasher:
         return task
 
     async def _verify_and_remember(self, secret: str, secret_hash: str, tag: bytes) -> bool:
-        ok = await self._inner.verify(secret, secret_hash)
+        ok: bool = await self._inner.verify(secret, secret_hash)
         if ok:
             self._remember(secret_hash, tag)
         return ok

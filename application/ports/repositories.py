@@ -72,7 +72,10 @@ class OrganizationRepository(Protocol):
         ...
 
     async def add(self, organization: Organization) -> None:
-        """Stage a new organization. ``commit`` raises ``OrganizationSlugTaken`` on a duplicate slug."""
+        """Stage a new organization.
+
+        ``commit`` raises ``OrganizationSlugTaken`` on a duplicate slug.
+        """
         ...
 
 

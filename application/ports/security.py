@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 
@@ -21,6 +21,15 @@ class SecretHasher(Protocol):
     async def verify(self, secret: str, secret_hash: str) -> bool:
         """True iff ``secret`` matches ``secret_hash``. Never raises on a mismatch or on a
         malformed hash (returns ``False``)."""
+        ...
+
+    async def verify_any(self, secret: str, secret_hashes: Sequence[str]) -> int | None:
+        """The index of a hash in ``secret_hashes`` that ``secret`` matches, or ``None``.
+
+        Used while a rotation overlaps (several active credentials): implementations with a
+        cache must consult it for every candidate before paying for a slow verification of
+        any, so a client using its new secret never pays argon2 for the old one.
+        """
         ...
 
 

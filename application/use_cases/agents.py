@@ -80,7 +80,10 @@ class RegisterAgentUseCase(_AgentUseCase):
         cmd.principal.require_scope(AGENTS_WRITE)
         requested = validate_scopes(cmd.scopes or ())
         # SECURITY: privilege escalation: nobody grants a scope they do not hold themselves.
-        scopes = narrow(requested, cmd.principal.scopes) if requested else DEFAULT_AGENT_SCOPES
+        if requested:
+            scopes = narrow(requested, cmd.principal.scopes)
+        else:
+            scopes = DEFAULT_AGENT_SCOPES & cmd.principal.scopes
         agent = Agent.register(
             id=AgentId(self._ids.new_id()),
             organization_id=cmd.principal.organization_id,
@@ -157,7 +160,11 @@ class UpdateAgentUseCase(_AgentUseCase):
             if changes or target is None:
                 agent.update(changes, now=now)
                 await self._record(
-                    uow, AuditAction.AGENT_UPDATED, cmd.principal, agent, cmd.origin,
+                    uow,
+                    AuditAction.AGENT_UPDATED,
+                    cmd.principal,
+                    agent,
+                    cmd.origin,
                     {"fields": sorted(changes)},
                 )
             if target is not None and target != agent.status.value:
@@ -226,7 +233,11 @@ async def _change_status(
         for credential in revoke_all(active, now=now):
             await uow.credentials.update(credential)
             await use_case._record(
-                uow, AuditAction.CREDENTIAL_REVOKED, principal, agent, origin,
+                uow,
+                AuditAction.CREDENTIAL_REVOKED,
+                principal,
+                agent,
+                origin,
                 {"credentialId": credential.id, "reason": "agent_decommissioned"},
             )
     else:

@@ -45,7 +45,9 @@ class _AuditUseCase:
         self._clock = clock
         self._retention = retention
 
-    def _window(self, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime | None]:
+    def _window(
+        self, since: datetime | None, until: datetime | None
+    ) -> tuple[datetime, datetime | None]:
         """Clamp a query to the retention window.
 
         Raises:
@@ -57,7 +59,9 @@ class _AuditUseCase:
             raise RetentionWindowExceeded(field="fromDate", retentionDays=self._retention.days)
         if since is not None and until is not None and since > until:
             raise InvalidRequest(
-                "Invalid date range.", field="fromDate", reason="fromDate must be before or equal to toDate."
+                "Invalid date range.",
+                field="fromDate",
+                reason="fromDate must be before or equal to toDate.",
             )
         return since or cutoff, until
 
@@ -69,7 +73,9 @@ class QueryAuditUseCase(_AuditUseCase):
         """Raises: InsufficientScope, RetentionWindowExceeded, InvalidRequest."""
         cmd.principal.require_scope(AUDIT_READ)
         if cmd.page < 1 or not 1 <= cmd.limit <= MAX_PAGE_SIZE:
-            raise InvalidRequest(f"page must be >= 1 and limit between 1 and {MAX_PAGE_SIZE}.", field="limit")
+            raise InvalidRequest(
+                f"page must be >= 1 and limit between 1 and {MAX_PAGE_SIZE}.", field="limit"
+            )
         try:
             action = AuditAction(cmd.action) if cmd.action else None
             outcome = Outcome(cmd.outcome) if cmd.outcome else None
@@ -96,7 +102,9 @@ class GetAuditEventUseCase(_AuditUseCase):
         """Raises: InsufficientScope, AuditEventNotFound (missing, foreign or expired alike)."""
         cmd.principal.require_scope(AUDIT_READ)
         async with self._uow() as uow:
-            stored = await uow.audit.get(AuditEventId(cmd.event_id)) if is_uuid(cmd.event_id) else None
+            stored = (
+                await uow.audit.get(AuditEventId(cmd.event_id)) if is_uuid(cmd.event_id) else None
+            )
         cutoff = self._clock.now() - self._retention
         if (
             stored is None
@@ -119,7 +127,9 @@ class VerifyAuditChainUseCase(_AuditUseCase):
         cmd.principal.require_scope(AUDIT_READ)
         if cmd.from_date and cmd.to_date and cmd.from_date > cmd.to_date:
             raise InvalidRequest(
-                "Invalid date range.", field="fromDate", reason="fromDate must be before or equal to toDate."
+                "Invalid date range.",
+                field="fromDate",
+                reason="fromDate must be before or equal to toDate.",
             )
         async with self._uow() as uow:
             events = await uow.audit.chain(cmd.from_date, cmd.to_date)
@@ -127,7 +137,9 @@ class VerifyAuditChainUseCase(_AuditUseCase):
         expected = GENESIS_HASH if cmd.from_date is None else None
         result = verify_chain(events, expected_previous=expected)
         if result.broken_at is not None:
-            owner = next((e.event.organization_id for e in events if e.event.id == result.broken_at), None)
+            owner = next(
+                (e.event.organization_id for e in events if e.event.id == result.broken_at), None
+            )
             if owner != cmd.principal.organization_id:
                 return ChainVerification(False, result.checked_count, None)
         return result

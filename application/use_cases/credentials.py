@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import Credential, CredentialStatus, format_client_secret
@@ -24,7 +24,7 @@ class IssuedSecret:
     """A credential together with its client secret: the only time the secret is visible."""
 
     credential: Credential
-    client_secret: str
+    client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
 
 
 class _CredentialUseCase:
@@ -106,7 +106,9 @@ class RotateCredentialUseCase(_CredentialUseCase):
             agent = await load_agent(uow, cmd.principal, cmd.agent_id)
             cmd.principal.require_self_or_admin(agent.id)
             credential = await load_credential(uow, agent, cmd.credential_id)
-            credential.rotate(new_secret_hash=secret_hash, now=self._clock.now(), expires_at=cmd.expires_at)
+            credential.rotate(
+                new_secret_hash=secret_hash, now=self._clock.now(), expires_at=cmd.expires_at
+            )
             await uow.credentials.update(credential)
             await uow.audit.append(
                 self._trail.event(

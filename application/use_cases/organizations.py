@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentidp.domain.agent import Agent, AgentType, DeploymentEnv
 from agentidp.domain.audit import AuditAction
@@ -25,7 +25,7 @@ class Bootstrapped:
     organization: Organization
     admin: Agent
     credential: Credential
-    client_secret: str
+    client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
     organization_created: bool
 
 
@@ -81,7 +81,9 @@ class BootstrapOrganizationUseCase:
             await uow.agents.add(admin)
             await uow.credentials.add(credential)
             for action, metadata in (
-                (AuditAction.ORGANIZATION_CREATED, {"slug": organization.slug}) if created else (None, {}),
+                (AuditAction.ORGANIZATION_CREATED, {"slug": organization.slug})
+                if created
+                else (None, {}),
                 (AuditAction.AGENT_CREATED, {"bootstrap": True}),
                 (AuditAction.CREDENTIAL_GENERATED, {"credentialId": credential.id}),
             ):

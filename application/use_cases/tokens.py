@@ -3,7 +3,7 @@ introspection and RFC 7009 revocation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +36,7 @@ class TokenSettings:
 class IssuedToken:
     """An RFC 6749 §5.1 access token response."""
 
-    access_token: str
+    access_token: str = field(repr=False)  # SECURITY: never in logs or tracebacks
     expires_in: int
     scope: str
     token_type: str = "Bearer"
@@ -169,9 +169,13 @@ class IssueTokenUseCase(_TokenUseCase):
             )
             # NOTE: the token leaves only after its issuance event is durably committed.
             await uow.commit()
-        return IssuedToken(access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope))
+        return IssuedToken(
+            access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope)
+        )
 
-    async def _refuse(self, uow: Any, cmd: IssueToken, organization_id: str | None, reason: str) -> None:
+    async def _refuse(
+        self, uow: Any, cmd: IssueToken, organization_id: str | None, reason: str
+    ) -> None:
         await uow.audit.append(
             self._trail.event(
                 AuditAction.AUTH_FAILED,
@@ -210,8 +214,12 @@ class IntrospectTokenUseCase(_TokenUseCase):
         cmd.principal.require_scope(TOKENS_READ)
         claims = await self._claims_or_none(cmd.token)
         active = claims is not None and claims.organization_id == cmd.principal.organization_id
-        await self._audit(cmd.principal, cmd.origin, AuditAction.TOKEN_INTROSPECTED,
-                          {"jti": claims.jti if active and claims else None, "active": active})
+        await self._audit(
+            cmd.principal,
+            cmd.origin,
+            AuditAction.TOKEN_INTROSPECTED,
+            {"jti": claims.jti if active and claims else None, "active": active},
+        )
         if not active or claims is None:
             return {"active": False}
         return {"active": True, "token_type": "Bearer", **claims.to_dict()}
@@ -221,7 +229,6 @@ class IntrospectTokenUseCase(_TokenUseCase):
             return await self._verified_claims(token)
         except (Unauthenticated, TenantMismatch):
             return None
-
 
 
 class RevokeTokenUseCase(_TokenUseCase):
@@ -243,5 +250,9 @@ class RevokeTokenUseCase(_TokenUseCase):
         if not claims.is_active(self._clock.now()):
             return
         await self._revocations.revoke(claims.jti, claims.exp)
-        await self._audit(cmd.principal, cmd.origin, AuditAction.TOKEN_REVOKED,
-                          {"jti": claims.jti, "sub": claims.sub})
+        await self._audit(
+            cmd.principal,
+            cmd.origin,
+            AuditAction.TOKEN_REVOKED,
+            {"jti": claims.jti, "sub": claims.sub},
+        )

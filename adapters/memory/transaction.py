@@ -1,0 +1,130 @@
+"""Applying one commit to the memory store: all of it, or (after a conflict) none of it.
+
+Changes are made in place and recorded in an undo log; a conflict replays the log backwards.
+The whole apply runs without an ``await``, under the store lock, so no reader ever sees a
+half-applied commit. Constraint checks mirror the SQL schema: unique email and slug, foreign
+keys agent → organization and credential → agent, optimistic revisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from agentidp.application.errors import (
+    AgentAlreadyExists,
+    AgentNotFound,
+    ConcurrentUpdate,
+    Conflict,
+    OrganizationNotFound,
+    OrganizationSlugTaken,
+)
+from agentidp.domain.agent import Agent
+from agentidp.domain.audit import AuditEvent
+from agentidp.domain.credential import Credential
+from agentidp.domain.organization import Organization
+
+if TYPE_CHECKING:
+    from .store import InMemoryStore
+
+_MISSING: Final = object()
+
+
+class _Revisioned(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def revision(self) -> int: ...
+
+
+class Transaction:
+    """The undoable application of one unit of work's writes to an :class:`InMemoryStore`."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._undo: list[tuple[dict[Any, Any], Any, object]] = []
+        self._chain_length = len(store.audit_chain)
+        self._chain_head = store.chain_head
+
+    def add_organization(self, organization: Organization) -> None:
+        store = self._store
+        if organization.id in store.organizations:
+            raise OrganizationSlugTaken()
+        if organization.slug in store.organization_ids_by_slug:
+            raise OrganizationSlugTaken()
+        self._set(store.organizations, organization.id, organization)
+        self._set(store.organization_ids_by_slug, organization.slug, organization.id)
+
+    def add_agent(self, agent: Agent) -> None:
+        if agent.id in self._store.agents:
+            raise AgentAlreadyExists()
+        self._put_agent(agent)
+
+    def update_agent(self, agent: Agent) -> None:
+        _check_revision(self._store.agents, agent)
+        self._put_agent(replace(agent, revision=agent.revision + 1))
+
+    def add_credential(self, credential: Credential) -> None:
+        if credential.id in self._store.credentials:
+            raise Conflict()
+        self._put_credential(credential)
+
+    def update_credential(self, credential: Credential) -> None:
+        _check_revision(self._store.credentials, credential)
+        self._put_credential(replace(credential, revision=credential.revision + 1))
+
+    def append_events(self, events: Iterable[AuditEvent]) -> None:
+        store = self._store
+        for event in events:
+            if event.id in store.audit_events_by_id:
+                raise Conflict()
+            stored = event.chained(store.chain_head)
+            store.audit_chain.append(stored)
+            self._set(store.audit_events_by_id, event.id, stored)
+            store.chain_head = stored.hash
+
+    def rollback(self) -> None:
+        """Undo every change made so far, newest first."""
+        for mapping, key, previous in reversed(self._undo):
+            if previous is _MISSING:
+                del mapping[key]
+            else:
+                mapping[key] = previous
+        self._undo.clear()
+        del self._store.audit_chain[self._chain_length :]
+        self._store.chain_head = self._chain_head
+
+    def _put_agent(self, agent: Agent) -> None:
+        store = self._store
+        email = agent.email.lower()  # emails are unique regardless of case
+        holder = store.agent_ids_by_email.get(email)
+        if holder is not None and holder != agent.id:
+            raise AgentAlreadyExists()
+        if agent.organization_id not in store.organizations:
+            raise OrganizationNotFound()
+        previous = store.agents.get(agent.id)
+        if previous is not None and previous.email.lower() != email:
+            self._delete(store.agent_ids_by_email, previous.email.lower())
+        self._set(store.agents, agent.id, agent)
+        self._set(store.agent_ids_by_email, email, agent.id)
+
+    def _put_credential(self, credential: Credential) -> None:
+        if credential.agent_id not in self._store.agents:
+            raise AgentNotFound()
+        self._set(self._store.credentials, credential.id, credential)
+
+    def _set(self, mapping: dict[Any, Any], key: object, value: object) -> None:
+        self._undo.append((mapping, key, mapping.get(key, _MISSING)))
+        mapping[key] = value
+
+    def _delete(self, mapping: dict[Any, Any], key: object) -> None:
+        self._undo.append((mapping, key, mapping.pop(key)))
+
+
+def _check_revision(table: Mapping[Any, _Revisioned], row: _Revisioned) -> None:
+    # Same rule as the SQL "UPDATE ... WHERE id = ? AND revision = ?" matching no row.
+    current = table.get(row.id)
+    if current is None or current.revision != row.revision:
+        raise ConcurrentUpdate()

@@ -1,0 +1,143 @@
+"""Dependency wiring: the only module that names concrete adapters.
+
+Every adapter is chosen from :class:`~agentidp.entrypoints.settings.Settings`; use cases are
+factories, so each call gets a fresh instance. The HTTP app, the CLI and the embedded library
+all build this same container.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from agentidp.adapters.crypto.argon2_hasher import Argon2SecretHasher
+from agentidp.adapters.crypto.keys import FileKeyStore, MemoryKeyStore
+from agentidp.adapters.crypto.signer import JwtTokenSigner
+from agentidp.adapters.crypto.verified_cache import CachingSecretHasher
+from agentidp.adapters.memory.revocation_list import InMemoryRevocationList
+from agentidp.adapters.memory.store import InMemoryStore
+from agentidp.adapters.sqlite.revocation_list import SqliteRevocationList
+from agentidp.adapters.sqlite.store import SqliteStore
+from agentidp.adapters.system import RandomIds, SystemClock
+from agentidp.application.client_auth import ClientAuthenticator
+from agentidp.application.use_cases import agents, audit, credentials, organizations, tokens
+
+from .settings import Settings
+
+
+def _backend(settings: Settings) -> str:
+    return settings.store_backend.value
+
+
+async def _store_lifecycle(store: Any) -> AsyncIterator[Any]:
+    """Open the store (migrations included) on start-up and close it on shutdown."""
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+class Container(containers.DeclarativeContainer):
+    """Adapters chosen by settings, and every use case built on them."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    backend = providers.Callable(_backend, settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(RandomIds)
+
+    store = providers.Selector(
+        backend,
+        memory=providers.Singleton(InMemoryStore),
+        sqlite=providers.Singleton(
+            SqliteStore, providers.Callable(lambda s: s.sqlite_path, settings)
+        ),
+    )
+    store_resource = providers.Resource(_store_lifecycle, store)
+    uow = providers.Callable(lambda store: store.unit_of_work, store_resource)
+
+    revocations = providers.Selector(
+        backend,
+        memory=providers.Singleton(InMemoryRevocationList),
+        sqlite=providers.Singleton(SqliteRevocationList, store_resource),
+    )
+    keys = providers.Selector(
+        backend,
+        memory=providers.Singleton(
+            MemoryKeyStore, providers.Callable(lambda s: s.signing_algorithm, settings)
+        ),
+        sqlite=providers.Singleton(
+            FileKeyStore,
+            providers.Callable(lambda s: s.data_dir, settings),
+            providers.Callable(lambda s: s.signing_algorithm, settings),
+        ),
+    )
+    signer = providers.Singleton(JwtTokenSigner, keys)
+    hasher = providers.Singleton(
+        CachingSecretHasher,
+        providers.Singleton(
+            Argon2SecretHasher,
+            time_cost=providers.Callable(lambda s: s.argon2.time_cost, settings),
+            memory_cost=providers.Callable(lambda s: s.argon2.memory_cost_kib, settings),
+            parallelism=providers.Callable(lambda s: s.argon2.parallelism, settings),
+        ),
+    )
+    token_settings = providers.Singleton(
+        lambda s: tokens.TokenSettings(
+            issuer=s.issuer, audience=s.token_audience, ttl=timedelta(seconds=s.token_ttl_seconds)
+        ),
+        settings,
+    )
+    retention = providers.Callable(lambda s: timedelta(days=s.audit_retention_days), settings)
+    authenticator = providers.Singleton(ClientAuthenticator, hasher, clock)
+
+    # Agents
+    register_agent = providers.Factory(agents.RegisterAgentUseCase, uow, clock, ids)
+    get_agent = providers.Factory(agents.GetAgentUseCase, uow, clock, ids)
+    list_agents = providers.Factory(agents.ListAgentsUseCase, uow, clock, ids)
+    update_agent = providers.Factory(agents.UpdateAgentUseCase, uow, clock, ids)
+    suspend_agent = providers.Factory(agents.SuspendAgentUseCase, uow, clock, ids)
+    reactivate_agent = providers.Factory(agents.ReactivateAgentUseCase, uow, clock, ids)
+    decommission_agent = providers.Factory(agents.DecommissionAgentUseCase, uow, clock, ids)
+
+    # Credentials
+    generate_credential = providers.Factory(
+        credentials.GenerateCredentialUseCase, uow, clock, ids, hasher
+    )
+    list_credentials = providers.Factory(
+        credentials.ListCredentialsUseCase, uow, clock, ids, hasher
+    )
+    rotate_credential = providers.Factory(
+        credentials.RotateCredentialUseCase, uow, clock, ids, hasher
+    )
+    revoke_credential = providers.Factory(
+        credentials.RevokeCredentialUseCase, uow, clock, ids, hasher
+    )
+
+    # Tokens
+    _token_args = (uow, clock, ids, signer, revocations, token_settings)
+    issue_token = providers.Factory(tokens.IssueTokenUseCase, *_token_args, authenticator)
+    authenticate_bearer = providers.Factory(tokens.AuthenticateBearerUseCase, *_token_args)
+    introspect_token = providers.Factory(tokens.IntrospectTokenUseCase, *_token_args)
+    revoke_token = providers.Factory(tokens.RevokeTokenUseCase, *_token_args)
+
+    # Audit
+    query_audit = providers.Factory(audit.QueryAuditUseCase, uow, clock, retention)
+    get_audit_event = providers.Factory(audit.GetAuditEventUseCase, uow, clock, retention)
+    verify_audit_chain = providers.Factory(audit.VerifyAuditChainUseCase, uow, clock, retention)
+
+    # Organizations
+    bootstrap_organization = providers.Factory(
+        organizations.BootstrapOrganizationUseCase, uow, clock, ids, hasher
+    )
+
+
+def build_container(settings: Settings) -> Container:
+    """A container for ``settings``. Call ``await container.init_resources()`` before use and
+    ``await container.shutdown_resources()`` at the end (the app lifespan and CLI do)."""
+    container = Container(settings=settings)
+    return container

@@ -1,0 +1,94 @@
+"""The Litestar application: ``create_app(container)`` and the ``app_from_env`` factory.
+
+Run it with ``uvicorn --factory agentidp.entrypoints.http.app:app_from_env``. The container's
+resources (the store) are opened in the app lifespan and closed on shutdown; nothing
+connects at import time.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Final
+
+from litestar import Litestar, get
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect
+
+from agentidp.application.errors import ApplicationError
+from agentidp.domain.errors import DomainError
+
+from ..container import Container, build_container
+from ..settings import Settings
+from .controllers.agents import AgentController
+from .controllers.audit import AuditController
+from .controllers.credentials import CredentialController
+from .controllers.discovery import discovery_handlers
+from .controllers.health import health_handlers, package_version
+from .controllers.oauth import oauth_handlers
+from .dependencies import build_dependencies
+from .openapi import openapi_config
+from .problems import (
+    handle_http_exception,
+    handle_refusal,
+    handle_too_deep,
+    handle_unexpected,
+)
+
+#: Largest request body accepted anywhere (the OAuth endpoints allow less): 413 beyond.
+MAX_BODY_BYTES: Final = 64 * 1024
+
+
+def create_app(container: Container) -> Litestar:
+    """The HTTP API over ``container``; its lifespan opens and closes the container's resources."""
+    settings: Settings = container.settings()
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await _maybe_await(container.init_resources())
+        try:
+            yield
+        finally:
+            await _maybe_await(container.shutdown_resources())
+
+    return Litestar(
+        route_handlers=[
+            AgentController,
+            CredentialController,
+            AuditController,
+            *oauth_handlers(container),
+            *discovery_handlers(container),
+            *health_handlers(container),
+            api_docs,
+        ],
+        dependencies=build_dependencies(container),
+        exception_handlers={
+            ApplicationError: handle_refusal,
+            DomainError: handle_refusal,
+            HTTPException: handle_http_exception,
+            RecursionError: handle_too_deep,
+            Exception: handle_unexpected,
+        },
+        openapi_config=openapi_config(package_version()) if settings.docs_enabled else None,
+        request_max_body_size=MAX_BODY_BYTES,
+        lifespan=[lifespan],
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for uvicorn: settings from ``AGENTIDP_*`` variables, then :func:`create_app`."""
+    return create_app(build_container(Settings.from_env()))
+
+
+@get("/api-docs", include_in_schema=False)
+async def api_docs() -> Redirect:
+    """The interactive API documentation (Swagger UI)."""
+    return Redirect(path="/schema/swagger")
+
+
+async def _maybe_await(result: object) -> None:
+    """dependency-injector returns an awaitable only when some resource is asynchronous."""
+    if inspect.isawaitable(result):
+        await result

@@ -1,0 +1,117 @@
+"""Litestar dependency injection: each use-case provider of the container as a ``Provide``,
+the authenticated caller (:class:`Principal`) and the request's audit origin.
+
+This is the one place that maps container providers to handler parameters (STYLE §8): a
+handler asks for ``register_agent: RegisterAgentUseCase`` and gets a fresh use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from inspect import isawaitable
+from typing import Any
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+from litestar.exceptions import HTTPException
+
+from agentidp.application.commands import Origin
+from agentidp.application.errors import Unauthenticated
+from agentidp.application.principal import Principal
+from agentidp.application.use_cases.tokens import AuthenticateBearerUseCase
+
+from ..container import Container
+from .oauth_requests import MAX_USER_AGENT, bearer_token
+
+#: Container providers exposed to handlers under the same name.
+USE_CASES = (
+    "register_agent",
+    "get_agent",
+    "list_agents",
+    "update_agent",
+    "suspend_agent",
+    "reactivate_agent",
+    "decommission_agent",
+    "generate_credential",
+    "list_credentials",
+    "rotate_credential",
+    "revoke_credential",
+    "authenticate_bearer",
+    "query_audit",
+    "get_audit_event",
+    "verify_audit_chain",
+)
+
+
+def build_dependencies(container: Container) -> dict[str, Provide]:
+    """Every dependency a handler may ask for, bound to ``container``."""
+    dependencies = {
+        name: Provide(_factory(getattr(container, name)))
+        for name in USE_CASES
+    }
+    dependencies["principal"] = Provide(provide_principal)
+    dependencies["origin"] = Provide(provide_origin, sync_to_thread=False)
+    return dependencies
+
+
+def _factory(provider: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+    """A plain function Litestar can inspect, calling a dependency-injector provider."""
+
+    async def provide() -> Any:
+        return await resolve(provider)
+
+    return provide
+
+
+async def resolve(provider: Callable[[], Any]) -> Any:
+    """Call a container provider for a fresh instance.
+
+    dependency-injector returns an awaitable instead of the instance when the provider
+    depends on an asynchronous resource ("async mode"); it is awaited here.
+    """
+    value = provider()
+    if isawaitable(value):
+        value = await value
+    return value
+
+
+async def provide_principal(
+    request: Request[Any, Any, Any],
+    authenticate_bearer: NamedDependency[AuthenticateBearerUseCase],
+) -> Principal:
+    """The caller behind ``Authorization: Bearer <access token>`` (RFC 6750 §2.1).
+
+    Raises:
+        Unauthenticated: no bearer token, or the token is invalid, expired or revoked (401).
+        TenantMismatch: the token carries no organization (403).
+    """
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise Unauthenticated()
+    return await authenticate_bearer(token)
+
+
+def provide_origin(request: Request[Any, Any, Any]) -> Origin:
+    """Where the request came from, for the audit trail."""
+    user_agent = request.headers.get("user-agent")
+    return Origin(
+        ip_address=request.client.host if request.client else None,
+        user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
+    )
+
+
+async def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` guard: a request that carries a body must say it is JSON.
+
+    Raises:
+        HTTPException: 415 when a body comes with another (or no) media type.
+    """
+    headers = request.headers
+    has_body = headers.get("content-length", "0") not in ("0", "") or "transfer-encoding" in headers
+    if not has_body:
+        return
+    media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json" and not (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        raise HTTPException(status_code=415)

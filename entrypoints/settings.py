@@ -1,0 +1,171 @@
+"""Typed settings, read once from ``AGENTIDP_*`` environment variables.
+
+Nothing else in AgentIdP reads ``os.environ``. See docs/configuration.md for the table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlsplit
+
+
+class ConfigurationError(Exception):
+    """A setting is missing, malformed or not allowed in this environment."""
+
+
+class Environment(StrEnum):
+    """Development allows conveniences (memory store); production refuses them."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class StoreBackend(StrEnum):
+    """Where aggregates and the audit log live."""
+
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+
+
+SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+
+
+@dataclass(frozen=True, slots=True)
+class Argon2Parameters:
+    """argon2id cost parameters (defaults: RFC 9106 second recommended option)."""
+
+    time_cost: int = 3
+    memory_cost_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable, validated. Build with :meth:`from_env` or directly in tests."""
+
+    environment: Environment = Environment.DEVELOPMENT
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    data_dir: Path = Path(".agentidp")
+    database_url: str = ""
+    signing_algorithm: str = "RS256"
+    token_ttl_seconds: int = 3600
+    token_audience: str = ""
+    audit_retention_days: int = 90
+    argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
+    log_level: str = "info"
+    docs_enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'agentidp.db'}")
+        if not self.token_audience:
+            object.__setattr__(self, "token_audience", self.issuer)
+        self._validate()
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of our tokens and discovery documents: the public URL without a slash."""
+        return self.public_url.rstrip("/")
+
+    @property
+    def store_backend(self) -> StoreBackend:
+        """Derived from the database URL scheme."""
+        scheme = urlsplit(self.database_url).scheme
+        return StoreBackend.MEMORY if scheme == "memory" else StoreBackend.SQLITE
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file of a ``sqlite:///path`` URL (or a plain path)."""
+        url = self.database_url
+        return Path(url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url)
+
+    def with_overrides(self, **changes: object) -> Self:
+        """A copy with some fields changed (re-validated)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def _validate(self) -> None:
+        url = urlsplit(self.public_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ConfigurationError("AGENTIDP_PUBLIC_URL must be an absolute http(s) URL.")
+        if self.signing_algorithm not in SIGNING_ALGORITHMS:
+            raise ConfigurationError(
+                f"AGENTIDP_SIGNING_ALGORITHM must be one of {', '.join(SIGNING_ALGORITHMS)}."
+            )
+        scheme = urlsplit(self.database_url).scheme
+        if scheme not in ("memory", "sqlite", ""):
+            raise ConfigurationError(
+                "AGENTIDP_DATABASE_URL must be sqlite:///path or memory:// "
+                "(PostgreSQL arrives with the production adapters)."
+            )
+        if self.environment is Environment.PRODUCTION:
+            if self.store_backend is StoreBackend.MEMORY:
+                raise ConfigurationError(
+                    "Production refuses the memory store: it loses everything."
+                )
+            if url.scheme != "https":
+                raise ConfigurationError("Production requires an https AGENTIDP_PUBLIC_URL.")
+        if not 60 <= self.token_ttl_seconds <= 86400:
+            raise ConfigurationError("AGENTIDP_TOKEN_TTL_SECONDS must be between 60 and 86400.")
+        if self.audit_retention_days < 1:
+            raise ConfigurationError("AGENTIDP_AUDIT_RETENTION_DAYS must be at least 1.")
+        if self.workers < 1:
+            raise ConfigurationError("AGENTIDP_WORKERS must be at least 1.")
+        if self.workers > 1 and self.store_backend is StoreBackend.MEMORY:
+            raise ConfigurationError("Several workers need a shared store, not memory://.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``AGENTIDP_*`` variables; unknown ones are ignored, malformed ones rejected.
+
+        Raises:
+            ConfigurationError: a value is malformed or not allowed.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"AGENTIDP_{name}", default)
+
+        def integer(name: str, default: int) -> int:
+            raw = get(name, str(default))
+            try:
+                return int(raw)
+            except ValueError:
+                raise ConfigurationError(
+                    f"AGENTIDP_{name} must be an integer, got {raw!r}."
+                ) from None
+
+        try:
+            environment = Environment(get("ENV", "development"))
+        except ValueError:
+            raise ConfigurationError("AGENTIDP_ENV must be development or production.") from None
+        data_dir = Path(get("DATA_DIR", ".agentidp")).expanduser()
+        port = integer("PORT", 8000)
+        host = get("HOST", "127.0.0.1")
+        return cls(
+            environment=environment,
+            public_url=get("PUBLIC_URL", f"http://{host}:{port}"),
+            host=host,
+            port=port,
+            workers=integer("WORKERS", 1),
+            data_dir=data_dir,
+            database_url=get("DATABASE_URL", ""),
+            signing_algorithm=get("SIGNING_ALGORITHM", "RS256"),
+            token_ttl_seconds=integer("TOKEN_TTL_SECONDS", 3600),
+            token_audience=get("TOKEN_AUDIENCE", ""),
+            audit_retention_days=integer("AUDIT_RETENTION_DAYS", 90),
+            argon2=Argon2Parameters(
+                time_cost=integer("ARGON2_TIME_COST", 3),
+                memory_cost_kib=integer("ARGON2_MEMORY_COST_KIB", 65536),
+                parallelism=integer("ARGON2_PARALLELISM", 4),
+            ),
+            log_level=get("LOG_LEVEL", "info"),
+            docs_enabled=get("DOCS_ENABLED", "true").lower() in ("1", "true", "yes"),
+        )

@@ -1,0 +1,1 @@
+"""End-to-end tests of the HTTP API (Litestar AsyncTestClient, real uvicorn for interop)."""

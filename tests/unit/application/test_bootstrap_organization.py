@@ -1,0 +1,106 @@
+"""Operator bootstrap: an organization (new or reused by slug) and an administrator agent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from usecase_world import ALL_SCOPES, START, random_email, random_slug
+
+from agentidp.application.commands import BootstrapOrganization
+from agentidp.application.errors import AgentAlreadyExists
+from agentidp.domain.agent import AgentStatus
+from agentidp.domain.audit import AuditAction
+from agentidp.domain.credential import CredentialStatus
+from agentidp.domain.errors import InvalidValue
+from agentidp.domain.organization import OrganizationStatus
+
+
+async def test_bootstrap_creates_the_organization_and_an_all_scopes_administrator(world):
+    """A new slug creates an active organization, an active administrator holding every
+    scope, and a working credential; three operator events record it in one commit."""
+    commits = world.spy_on_commits()
+
+    result = await world.run.bootstrap_organization(BootstrapOrganization(
+        slug="acme", name="  Acme Corp  ", admin_email="Admin@Acme.Example"))
+
+    async with world.uow() as uow:
+        organization = await uow.organizations.get_by_slug("acme")
+    assert organization == result.organization
+    assert (organization.name, organization.status) == ("Acme Corp", OrganizationStatus.ACTIVE)
+    assert result.organization_created is True
+    admin = await world.agent(result.admin.id)
+    assert admin.organization_id == organization.id
+    assert admin.scopes == ALL_SCOPES
+    assert admin.status is AgentStatus.ACTIVE
+    assert admin.email == "admin@acme.example"
+    [credential] = await world.credentials_of(admin.id)
+    assert credential.id == result.credential.id
+    assert credential.status is CredentialStatus.ACTIVE
+    assert credential.expires_at is None
+    assert re.fullmatch(r"sk_live_[0-9a-f]{64}", result.client_secret)
+    assert result.client_secret not in credential.secret_hash
+    chain = await world.chain()
+    assert [e.event.action for e in chain] == [
+        AuditAction.ORGANIZATION_CREATED, AuditAction.AGENT_CREATED,
+        AuditAction.CREDENTIAL_GENERATED]
+    assert {(e.event.actor_id, e.event.organization_id, e.event.occurred_at) for e in chain} == {
+        ("operator", organization.id, START)}
+    assert commits.commits == [3]
+    issued = await world.issue(admin.id, result.client_secret)
+    assert set(issued.scope.split(" ")) == ALL_SCOPES
+
+
+async def test_a_second_bootstrap_of_the_same_slug_reuses_the_organization(world):
+    """Bootstrapping a known slug adds a second administrator to the existing organization
+    and records no ``organization.created``."""
+    slug = random_slug()
+    first = await world.bootstrap(slug=slug)
+    before = await world.chain_length()
+
+    second = await world.run.bootstrap_organization(BootstrapOrganization(
+        slug=slug, name="Another Name", admin_email=random_email()))
+
+    assert second.organization_created is False
+    assert second.organization.id == first.organization_id
+    assert second.organization.name == "Example Org"
+    async with world.uow() as uow:
+        assert [o.id for o in await uow.organizations.list_all()] == [first.organization_id]
+    assert (await world.agent(second.admin.id)).organization_id == first.organization_id
+    assert second.admin.id != first.admin.id
+    assert [e.event.action for e in await world.events_since(before)] == [
+        AuditAction.AGENT_CREATED, AuditAction.CREDENTIAL_GENERATED]
+
+
+async def test_bootstrap_with_a_taken_admin_email_writes_nothing(world):
+    """A duplicate administrator email fails the whole commit: not even the new organization
+    is kept."""
+    email = random_email()
+    await world.bootstrap(email=email)
+    state, before = world.state(), await world.chain_length()
+
+    with pytest.raises(AgentAlreadyExists):
+        await world.bootstrap(slug="fresh-org", email=email)
+
+    assert world.state() == state
+    assert await world.chain_length() == before
+    async with world.uow() as uow:
+        assert await uow.organizations.get_by_slug("fresh-org") is None
+
+
+@pytest.mark.parametrize(("slug", "name", "email"), [
+    ("Bad Slug", "Org", "admin@example.com"),
+    ("-leading", "Org", "admin@example.com"),
+    ("ok-slug", "   ", "admin@example.com"),
+    ("ok-slug", "Org", "not-an-email"),
+])
+async def test_bootstrap_with_invalid_input_is_refused(world, slug, name, email):
+    """Invalid slug, blank name or malformed email are InvalidValue and nothing is stored."""
+    state = world.state()
+
+    with pytest.raises(InvalidValue):
+        await world.run.bootstrap_organization(
+            BootstrapOrganization(slug=slug, name=name, admin_email=email))
+
+    assert world.state() == state
+    assert await world.chain_length() == 0
