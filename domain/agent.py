@@ -24,7 +24,7 @@ from .errors import (
     InvalidValue,
 )
 from .ids import AgentId, OrganizationId
-from .scopes import validate_scopes
+from .scopes import scope_collection
 
 
 class AgentStatus(StrEnum):
@@ -57,9 +57,14 @@ class DeploymentEnv(StrEnum):
 
 
 _EMAIL: Final = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+# semver.org 2.0.0 §2, §9, §10 with ASCII digits only (``\d`` would accept any Unicode digit).
+_NUMBER = r"(?:0|[1-9][0-9]*)"
+_PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
 _SEMVER: Final = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+    rf"^{_NUMBER}\.{_NUMBER}\.{_NUMBER}"
+    rf"(?:-{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*)?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$",
+    re.ASCII,
 )
 _CAPABILITY: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}:[a-z0-9*][a-z0-9_.*-]{0,63}$")
 MAX_CAPABILITIES: Final = 64
@@ -126,11 +131,11 @@ class Agent:
             capabilities=_capabilities(capabilities),
             owner=_owner(owner),
             deployment_env=_deployment_env(deployment_env),
-            scopes=validate_scopes(scopes),
+            scopes=scope_collection(scopes),
             status=AgentStatus.ACTIVE,
             created_at=now,
             updated_at=now,
-            metadata=dict(metadata or {}),
+            metadata=_metadata(metadata or {}),
         )
 
     @property
@@ -158,8 +163,8 @@ class Agent:
             "capabilities": _capabilities,
             "owner": _owner,
             "deployment_env": _deployment_env,
-            "metadata": dict,
-            "scopes": validate_scopes,
+            "metadata": _metadata,
+            "scopes": scope_collection,
         }
         validated = {name: validators[name](value) for name, value in changes.items()}
         for name, value in validated.items():
@@ -244,6 +249,12 @@ def _capabilities(value: object) -> tuple[str, ...]:
         if not isinstance(item, str) or not _CAPABILITY.fullmatch(item):
             raise InvalidValue("capabilities", "each capability must look like resource:action")
     return tuple(dict.fromkeys(value))
+
+
+def _metadata(value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping) or not all(isinstance(key, str) for key in value):
+        raise InvalidValue("metadata", "must be an object with string keys")
+    return dict(value)
 
 
 def _owner(value: object) -> str:

@@ -2,7 +2,9 @@
 
 Each event's hash covers a canonical JSON encoding of all of its fields *and* the previous
 event's hash, so altering, removing, inserting or reordering any event breaks a link that
-:func:`verify_chain` reports. The canonical form is JSON with sorted keys and fixed separators:
+:func:`verify_chain` reports (cutting off the newest events leaves a valid shorter chain:
+only an anchor, a head hash recorded elsewhere and passed as ``expected_head``, reveals
+that). The canonical form is JSON with sorted keys and fixed separators:
 unlike plain concatenation (``"ab" + "c" == "a" + "bc"``) it cannot be ambiguous.
 The first event's previous hash is the empty string.
 """
@@ -104,9 +106,11 @@ def canonical_bytes(event: AuditEvent, previous_hash: str) -> bytes:
         "metadata": event.metadata,
         "previousHash": previous_hash,
     }
+    # NOTE: ensure_ascii would spell a lone surrogate pair and the character it encodes the
+    # same ("\\ud83d\\ude00"); raw UTF-8 with surrogatepass keeps every string distinct.
     return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
-    ).encode("ascii")
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8", "surrogatepass")
 
 
 def event_hash(event: AuditEvent, previous_hash: str) -> str:
@@ -136,7 +140,9 @@ class ChainVerification:
 
 
 def verify_chain(
-    events: Iterable[ChainedAuditEvent], expected_previous: str | None = GENESIS_HASH
+    events: Iterable[ChainedAuditEvent],
+    expected_previous: str | None = GENESIS_HASH,
+    expected_head: str | None = None,
 ) -> ChainVerification:
     """Recompute every hash and link, stopping at the first break.
 
@@ -144,6 +150,10 @@ def verify_chain(
         events: stored events in chain order.
         expected_previous: the hash the first event must link to; ``None`` trusts the first
             event's own ``previous_hash`` (verifying a range that starts mid-chain).
+        expected_head: a hash recorded earlier outside the log (an anchor). A chain alone
+            cannot reveal that its newest events were cut off; with an anchor, a chain that
+            no longer contains the anchored event fails (``broken_at`` is ``None``: there is
+            no event to blame, only a missing tail).
 
     An event breaks the chain if its stored hash does not match its content (it was altered)
     or its ``previous_hash`` is not the hash of the event before it (one was removed,
@@ -158,4 +168,8 @@ def verify_chain(
             return ChainVerification(False, checked, stored.event.id)
         previous = stored.hash
         checked += 1
+        if stored.hash == expected_head:
+            expected_head = None  # the anchored event is still there
+    if expected_head is not None:
+        return ChainVerification(False, checked, None)
     return ChainVerification(True, checked, None)

@@ -148,5 +148,7 @@ def revoke_all(credentials: Iterable[Credential], *, now: datetime) -> list[Cred
 
 
 def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise InvalidValue("expiresAt", "must carry a timezone (e.g. a trailing Z)")
     if expires_at is not None and expires_at <= now:
         raise InvalidValue("expiresAt", "must be in the future")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-from .errors import InvalidScope, ScopeNotGranted
+from .errors import InvalidScope, InvalidValue, ScopeNotGranted
 
 AGENTS_READ: Final = "agents:read"
 AGENTS_WRITE: Final = "agents:write"
@@ -52,9 +52,35 @@ def validate_scopes(scopes: Iterable[str]) -> frozenset[str]:
     return frozenset(result)
 
 
+def scope_collection(value: object) -> frozenset[str]:
+    """Validate a *collection* of scope names (a JSON list, a set), as opposed to the
+    space-delimited string of :func:`parse_scope`.
+
+    Raises:
+        InvalidValue: ``value`` is a string or not a collection of strings.
+        InvalidScope: a scope is malformed or unknown.
+    """
+    if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)):
+        raise InvalidValue("scopes", "must be a list of scope names")
+    if not all(isinstance(item, str) and item for item in value):
+        raise InvalidValue("scopes", "each scope must be a non-empty string")
+    return validate_scopes(value)
+
+
 def format_scope(scopes: Iterable[str]) -> str:
     """Render scopes as the canonical space-delimited string (sorted, so it is stable)."""
     return " ".join(sorted(scopes))
+
+
+def grantable(requested: frozenset[str], granted: frozenset[str]) -> frozenset[str]:
+    """Return ``requested`` if the granter holds all of it; an empty request grants nothing.
+
+    Raises:
+        ScopeNotGranted: a requested scope is not held by the granter.
+    """
+    if not requested <= granted:
+        raise ScopeNotGranted(requested, granted)
+    return requested
 
 
 def narrow(requested: frozenset[str], granted: frozenset[str]) -> frozenset[str]:
@@ -65,8 +91,4 @@ def narrow(requested: frozenset[str], granted: frozenset[str]) -> frozenset[str]
     Raises:
         ScopeNotGranted: a requested scope is not granted.
     """
-    if not requested:
-        return granted
-    if not requested <= granted:
-        raise ScopeNotGranted(requested, granted)
-    return requested
+    return grantable(requested, granted) if requested else granted

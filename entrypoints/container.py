@@ -57,13 +57,16 @@ class Container(containers.DeclarativeContainer):
             SqliteStore, providers.Callable(lambda s: s.sqlite_path, settings)
         ),
     )
+    # The lifecycle resource opens and closes the store; nothing depends on it directly, so
+    # every other provider stays synchronous (an async resource as a dependency would turn
+    # each use-case factory into an awaitable, on the hot path too).
     store_resource = providers.Resource(_store_lifecycle, store)
-    uow = providers.Callable(lambda store: store.unit_of_work, store_resource)
+    uow = providers.Callable(lambda store: store.unit_of_work, store)
 
     revocations = providers.Selector(
         backend,
         memory=providers.Singleton(InMemoryRevocationList),
-        sqlite=providers.Singleton(SqliteRevocationList, store_resource),
+        sqlite=providers.Singleton(SqliteRevocationList, store),
     )
     keys = providers.Selector(
         backend,

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from agentidp.domain.agent import (
     MAX_CAPABILITIES,
+    MUTABLE_FIELDS,
     Agent,
     AgentStatus,
     AgentType,
@@ -321,6 +322,11 @@ def normalised_agent_fields(changes: Mapping[str, Any]) -> dict[str, Any]:
     return {name: NORMALISED_AGENT_FIELDS[name](value) for name, value in changes.items()}
 
 
+def agent_mutable_fields(agent: Agent) -> dict[str, Any]:
+    """An agent's current mutable fields, comparable with :func:`normalised_agent_fields`."""
+    return {name: getattr(agent, name) for name in MUTABLE_FIELDS}
+
+
 #: Values each mutable agent field must refuse, with the domain error that refuses them.
 INVALID_AGENT_VALUES: list[tuple[str, object, type[DomainError]]] = [
     ("agent_type", "robot", InvalidValue),
@@ -359,6 +365,17 @@ INVALID_AGENT_VALUES: list[tuple[str, object, type[DomainError]]] = [
     ("deployment_env", "prod", InvalidValue),
     ("deployment_env", "Production", InvalidValue),
     ("deployment_env", None, InvalidValue),
+    ("metadata", 5, InvalidValue),
+    ("metadata", "ab", InvalidValue),
+    ("metadata", ["ab", "cd"], InvalidValue),
+    ("metadata", [("key", "value")], InvalidValue),
+    ("metadata", {1: "not a string key"}, InvalidValue),
+    ("scopes", "agents:read", InvalidValue),
+    ("scopes", None, InvalidValue),
+    ("scopes", 7, InvalidValue),
+    ("scopes", {"agents:read": True}, InvalidValue),
+    ("scopes", [1], InvalidValue),
+    ("scopes", [""], InvalidValue),
     ("scopes", ["agents:delete"], InvalidScope),
     ("scopes", ["agents:read", "admin"], InvalidScope),
     ("scopes", ["agents:read agents:write"], InvalidScope),

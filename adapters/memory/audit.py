@@ -44,11 +44,13 @@ class InMemoryAuditLog:
     async def chain(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Sequence[ChainedAuditEvent]:
-        return [
-            _private(stored)
-            for stored in self._store.audit_chain
-            if _within(stored.event.occurred_at, since, until)
-        ]
+        chain = self._store.audit_chain
+        # A contiguous span in chain order (see the SQLite adapter for why not a time filter).
+        starts = [i for i, e in enumerate(chain) if _within(e.event.occurred_at, since, None)]
+        ends = [i for i, e in enumerate(chain) if _within(e.event.occurred_at, None, until)]
+        if not starts or not ends:
+            return []
+        return [_private(stored) for stored in chain[starts[0] : ends[-1] + 1]]
 
 
 def _matches(event: AuditEvent, filter: AuditFilter) -> bool:

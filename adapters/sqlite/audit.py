@@ -27,6 +27,14 @@ _FILTERS: Final = {
     "until": "occurred_at <= :until",
 }
 
+# Chain order is seq order, and timestamps from concurrent writers need not follow it, so a
+# date range selects the contiguous seq span from the first event at/after ``since`` to the
+# last event at/before ``until``: filtering rows by time alone could leave holes in the chain.
+_CONTIGUOUS_RANGE = (
+    "seq BETWEEN (SELECT min(seq) FROM audit_events WHERE :since IS NULL OR occurred_at >= :since)"
+    " AND (SELECT max(seq) FROM audit_events WHERE :until IS NULL OR occurred_at <= :until)"
+)
+
 
 class SqliteAuditLog:
     """The hash-chained log in ``audit_events`` (implements ``AuditLog``).
@@ -70,6 +78,5 @@ class SqliteAuditLog:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Sequence[ChainedAuditEvent]:
         params = {"since": encode_optional_time(since), "until": encode_optional_time(until)}
-        condition = where(_FILTERS, params)
-        rows = self._reader.all(f"{_SELECT} WHERE {condition} ORDER BY seq", params)
+        rows = self._reader.all(f"{_SELECT} WHERE {_CONTIGUOUS_RANGE} ORDER BY seq", params)
         return [audit_to_domain(row) for row in rows]

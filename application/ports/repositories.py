@@ -147,6 +147,8 @@ class AuditLog(Protocol):
     async def chain(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Sequence[ChainedAuditEvent]:
-        """The whole chain (every organization) in chain order, optionally limited to events
-        that occurred in ``[since, until]``. Used by verification."""
+        """The whole chain (every organization) in chain order. With ``since``/``until``, the
+        contiguous span from the first event that occurred at or after ``since`` to the last
+        that occurred at or before ``until`` (concurrent writers' timestamps need not follow
+        chain order, so a plain time filter could leave holes). Used by verification."""
         ...

@@ -10,7 +10,7 @@ from agentidp.domain.agent import Agent, AgentStatus
 from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import CredentialStatus, revoke_all
 from agentidp.domain.ids import AgentId
-from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, narrow, validate_scopes
+from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, grantable, scope_collection
 
 from ..audit_trail import AuditTrail
 from ..commands import (
@@ -78,10 +78,10 @@ class RegisterAgentUseCase(_AgentUseCase):
         """Raises: InsufficientScope, InvalidValue, InvalidScope, ScopeNotGranted (granting
         scopes the caller lacks), AgentAlreadyExists."""
         cmd.principal.require_scope(AGENTS_WRITE)
-        requested = validate_scopes(cmd.scopes or ())
+        requested = scope_collection(cmd.scopes) if cmd.scopes is not None else frozenset()
         # SECURITY: privilege escalation: nobody grants a scope they do not hold themselves.
         if requested:
-            scopes = narrow(requested, cmd.principal.scopes)
+            scopes = grantable(requested, cmd.principal.scopes)
         else:
             scopes = DEFAULT_AGENT_SCOPES & cmd.principal.scopes
         agent = Agent.register(
@@ -152,13 +152,16 @@ class UpdateAgentUseCase(_AgentUseCase):
         target = changes.pop("status", None)
         if "scopes" in changes:
             # SECURITY: a caller can only hand out scopes it holds itself.
-            changes["scopes"] = narrow(validate_scopes(changes["scopes"]), cmd.principal.scopes)
+            changes["scopes"] = grantable(scope_collection(changes["scopes"]), cmd.principal.scopes)
         async with self._uow() as uow:
             agent = await load_agent(uow, cmd.principal, cmd.agent_id)
             agent.ensure_not_decommissioned()
-            now = self._clock.now()
-            if changes or target is None:
-                agent.update(changes, now=now)
+            # An empty PATCH is still an (audited) update; a PATCH that only repeats the
+            # current status changes nothing and writes nothing.
+            updates_fields = bool(changes) or target is None
+            changes_status = target is not None and target != agent.status.value
+            if updates_fields:
+                agent.update(changes, now=self._clock.now())
                 await self._record(
                     uow,
                     AuditAction.AGENT_UPDATED,
@@ -167,10 +170,11 @@ class UpdateAgentUseCase(_AgentUseCase):
                     cmd.origin,
                     {"fields": sorted(changes)},
                 )
-            if target is not None and target != agent.status.value:
-                await _change_status(self, uow, agent, target, cmd.principal, cmd.origin)
-            await uow.agents.update(agent)
-            await uow.commit()
+            if changes_status:
+                await _change_status(self, uow, agent, str(target), cmd.principal, cmd.origin)
+            if updates_fields or changes_status:
+                await uow.agents.update(agent)
+                await uow.commit()
         return agent
 
 

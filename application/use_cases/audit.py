@@ -54,6 +54,7 @@ class _AuditUseCase:
             RetentionWindowExceeded: ``since`` is older than the window.
             InvalidRequest: ``since`` is after ``until``.
         """
+        _require_timezones(since, until)
         cutoff = self._clock.now() - self._retention
         if since is not None and since < cutoff:
             raise RetentionWindowExceeded(field="fromDate", retentionDays=self._retention.days)
@@ -125,6 +126,7 @@ class VerifyAuditChainUseCase(_AuditUseCase):
         organization's events is reported as ``verified: false`` without that event's id.
         """
         cmd.principal.require_scope(AUDIT_READ)
+        _require_timezones(cmd.from_date, cmd.to_date)
         if cmd.from_date and cmd.to_date and cmd.from_date > cmd.to_date:
             raise InvalidRequest(
                 "Invalid date range.",
@@ -143,3 +145,14 @@ class VerifyAuditChainUseCase(_AuditUseCase):
             if owner != cmd.principal.organization_id:
                 return ChainVerification(False, result.checked_count, None)
         return result
+
+
+def _require_timezones(since: datetime | None, until: datetime | None) -> None:
+    """Raises: InvalidRequest: a date has no timezone (its instant would be a guess)."""
+    for name, value in (("fromDate", since), ("toDate", until)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidRequest(
+                "Dates must carry a timezone.",
+                field=name,
+                reason="use ISO 8601 with Z or an offset",
+            )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import Credential, CredentialStatus, format_client_secret
-from agentidp.domain.ids import CredentialId
+from agentidp.domain.ids import AgentId, CredentialId, OrganizationId
 from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE
 
 from ..audit_trail import AuditTrail
@@ -20,10 +21,43 @@ from ..tenancy import load_agent, load_credential
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialView:
+    """What callers may see of a credential: everything but the secret's hash."""
+
+    id: CredentialId
+    agent_id: AgentId
+    organization_id: OrganizationId
+    status: CredentialStatus
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    rotated_at: datetime | None
+
+    @classmethod
+    def of(cls, credential: Credential) -> CredentialView:
+        """The view of ``credential``; the argon2 hash never leaves the application layer."""
+        return cls(
+            id=credential.id,
+            agent_id=credential.agent_id,
+            organization_id=credential.organization_id,
+            status=credential.status,
+            created_at=credential.created_at,
+            expires_at=credential.expires_at,
+            revoked_at=credential.revoked_at,
+            rotated_at=credential.rotated_at,
+        )
+
+    @property
+    def client_id(self) -> str:
+        """The OAuth client id this credential authenticates: its agent's id."""
+        return self.agent_id
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedSecret:
     """A credential together with its client secret: the only time the secret is visible."""
 
-    credential: Credential
+    credential: CredentialView
     client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
 
 
@@ -76,13 +110,13 @@ class GenerateCredentialUseCase(_CredentialUseCase):
                 )
             )
             await uow.commit()
-        return IssuedSecret(credential=credential, client_secret=secret)
+        return IssuedSecret(credential=CredentialView.of(credential), client_secret=secret)
 
 
 class ListCredentialsUseCase(_CredentialUseCase):
     """An agent's credentials, newest first, without secrets or hashes."""
 
-    async def __call__(self, cmd: ListCredentials) -> Sequence[Credential]:
+    async def __call__(self, cmd: ListCredentials) -> Sequence[CredentialView]:
         """Raises: InsufficientScope, AgentNotFound, TenantMismatch, InvalidRequest."""
         cmd.principal.require_scope(AGENTS_READ)
         try:
@@ -91,7 +125,8 @@ class ListCredentialsUseCase(_CredentialUseCase):
             raise InvalidRequest("status must be active or revoked.", field="status") from None
         async with self._uow() as uow:
             agent = await load_agent(uow, cmd.principal, cmd.agent_id)
-            return await uow.credentials.list_by_agent(agent.id, status)
+            found = await uow.credentials.list_by_agent(agent.id, status)
+        return [CredentialView.of(credential) for credential in found]
 
 
 class RotateCredentialUseCase(_CredentialUseCase):
@@ -121,13 +156,13 @@ class RotateCredentialUseCase(_CredentialUseCase):
                 )
             )
             await uow.commit()
-        return IssuedSecret(credential=credential, client_secret=secret)
+        return IssuedSecret(credential=CredentialView.of(credential), client_secret=secret)
 
 
 class RevokeCredentialUseCase(_CredentialUseCase):
     """Revoke a credential for good; tokens can no longer be obtained with it."""
 
-    async def __call__(self, cmd: ChangeCredential) -> Credential:
+    async def __call__(self, cmd: ChangeCredential) -> CredentialView:
         """Raises: InsufficientScope, AgentNotFound, TenantMismatch, NotResourceOwner,
         CredentialNotFound, CredentialAlreadyRevoked, ConcurrentUpdate."""
         cmd.principal.require_scope(AGENTS_WRITE)
@@ -148,4 +183,4 @@ class RevokeCredentialUseCase(_CredentialUseCase):
                 )
             )
             await uow.commit()
-        return credential
+        return CredentialView.of(credential)

@@ -140,6 +140,10 @@ class IssueTokenUseCase(_TokenUseCase):
             if not agent.is_active:
                 await self._refuse(uow, cmd, agent.organization_id, f"agent_{agent.status.value}")
                 raise AgentNotPermitted()
+            organization = await uow.organizations.get(agent.organization_id)
+            if organization is None or not organization.is_active:
+                await self._refuse(uow, cmd, agent.organization_id, "organization_inactive")
+                raise AgentNotPermitted()
             try:
                 scope = narrow(parse_scope(cmd.scope or ""), agent.scopes)
             except DomainError:

@@ -60,7 +60,7 @@ def create_app(container: Container) -> Litestar:
             *oauth_handlers(container),
             *discovery_handlers(container),
             *health_handlers(container),
-            api_docs,
+            *([api_docs] if settings.docs_enabled else []),
         ],
         dependencies=build_dependencies(container),
         exception_handlers={

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from agentidp.application.commands import Origin
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+CLIENT_CREDENTIALS = "client_credentials"
 #: At most this many parameters; more is not a client credentials request but an attack.
 MAX_FORM_FIELDS = 16
 MAX_USER_AGENT = 512
@@ -164,6 +165,29 @@ def client_credentials(
     if client_id is None or secret is None:
         return None
     return ClientCredentials(client_id, secret, "client_secret_post")
+
+
+def client_credentials_grant(
+    authorization: str | None, form: Mapping[str, str]
+) -> ClientCredentials:
+    """Validate an RFC 6749 §4.4.2 request and return the client's credentials.
+
+    Checked in the seed's order: ``grant_type`` first, then client authentication.
+
+    Raises:
+        OAuthRequestError: ``grant_type`` missing (``invalid_request``) or not
+            ``client_credentials`` (``unsupported_grant_type``); no or contradictory client
+            authentication (``invalid_client`` / ``invalid_request``).
+    """
+    grant_type = form.get("grant_type")
+    if grant_type is None:
+        raise OAuthRequestError("invalid_request", "grant_type is required.")
+    if grant_type != CLIENT_CREDENTIALS:
+        raise OAuthRequestError("unsupported_grant_type", "Only client_credentials is supported.")
+    credentials = client_credentials(authorization, form)
+    if credentials is None:
+        raise invalid_client()
+    return credentials
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -89,7 +89,8 @@ def oauth_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 def _string(description: str, enum: list[str] | None = None) -> Schema:
-    return Schema(type=OpenAPIType.STRING, description=description, enum=enum)
+    # RFC 6749 §3.2: an empty parameter counts as omitted, so a present one is non-empty.
+    return Schema(type=OpenAPIType.STRING, description=description, enum=enum, min_length=1)
 
 
 _CLIENT_FIELDS: Final[dict[str, Schema | Reference]] = {
@@ -99,7 +100,12 @@ _CLIENT_FIELDS: Final[dict[str, Schema | Reference]] = {
 
 
 def _form_body(properties: dict[str, Schema | Reference], required: list[str]) -> RequestBody:
-    schema = Schema(type=OpenAPIType.OBJECT, properties=properties, required=required)
+    # Unknown parameters are ignored, but a repeated one is refused (RFC 6749 §3.2): the
+    # document lists the parameters there are, and no others.
+    schema = Schema(
+        type=OpenAPIType.OBJECT, properties=properties, required=required,
+        additional_properties=False,
+    )
     return RequestBody(content={FORM_MEDIA_TYPE: OpenAPIMediaType(schema=schema)}, required=True)
 
 
@@ -131,6 +137,15 @@ class TokenActionOperation(Operation):
             },
             ["token"],
         )
+
+
+@dataclass
+class OptionalBodyOperation(Operation):
+    """An operation whose JSON body may be left out (Litestar marks every body required)."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.required = False
 
 
 def openapi_config(version: str) -> OpenAPIConfig:

@@ -15,20 +15,40 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from agentidp.application.use_cases.agents import AgentPage
 from agentidp.application.use_cases.audit import AuditPage
-from agentidp.application.use_cases.credentials import IssuedSecret
-from agentidp.domain.agent import Agent, AgentStatus, AgentType, DeploymentEnv
+from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
+from agentidp.domain.agent import (
+    _CAPABILITY,
+    _EMAIL,
+    _SEMVER,
+    Agent,
+    AgentStatus,
+    AgentType,
+    DeploymentEnv,
+)
 from agentidp.domain.audit import ChainedAuditEvent
-from agentidp.domain.credential import Credential, CredentialStatus
+from agentidp.domain.credential import CredentialStatus
 
-Email = Annotated[str, Meta(min_length=3, max_length=254, examples=["agent-001@agents.example"])]
-SemVer = Annotated[str, Meta(min_length=1, max_length=64, examples=["1.0.0"])]
-Capability = Annotated[str, Meta(min_length=3, max_length=129, examples=["documents:read"])]
+# NOTE: the patterns are the domain's own rules, published in the OpenAPI document so that a
+# schema-valid request is a domain-valid one (the domain still checks; this is the contract).
+Email = Annotated[
+    str, Meta(max_length=254, pattern=_EMAIL.pattern, examples=["agent-001@agents.example"])
+]
+SemVer = Annotated[str, Meta(max_length=64, pattern=_SEMVER.pattern, examples=["1.0.0"])]
+Capability = Annotated[str, Meta(pattern=_CAPABILITY.pattern, examples=["documents:read"])]
 Capabilities = Annotated[list[Capability], Meta(max_length=64)]
-Owner = Annotated[str, Meta(min_length=1, max_length=256, examples=["team-ml"])]
+Owner = Annotated[str, Meta(max_length=256, pattern=r"\S", examples=["team-ml"])]
 ScopeName = Annotated[str, Meta(min_length=1, max_length=64, examples=["agents:read"])]
 Scopes = Annotated[list[ScopeName], Meta(max_length=16)]
 #: ISO 8601 with an explicit offset: a naive time would be ambiguous (and not comparable).
 AwareDateTime = Annotated[datetime, Meta(tz=True)]
+
+
+#: A field a client may not change: documented ``readOnly``, rejected with 400 when sent.
+Immutable = Annotated[
+    Any,
+    Meta(extra_json_schema={"description": "Immutable: sending it is a 400.",
+                            "extra": {"readOnly": True}}),
+]
 
 
 class _Camel(Struct, rename="camel", kw_only=True):
@@ -83,10 +103,10 @@ class AgentUpdateIn(_Camel, forbid_unknown_fields=True):
     scopes: Scopes | UnsetType = UNSET
     metadata: dict[str, Any] | UnsetType = UNSET
     status: AgentStatus | UnsetType = UNSET
-    agent_id: Any = UNSET
-    email: Any = UNSET
-    organization_id: Any = UNSET
-    created_at: Any = UNSET
+    agent_id: Immutable = UNSET
+    email: Immutable = UNSET
+    organization_id: Immutable = UNSET
+    created_at: Immutable = UNSET
 
     #: Wire names of the immutable fields, in the order they are reported.
     IMMUTABLE = ("agentId", "email", "organizationId", "createdAt")
@@ -195,7 +215,7 @@ class CredentialOut(_Camel):
     rotated_at: datetime | None
 
     @classmethod
-    def from_domain(cls, credential: Credential) -> CredentialOut:
+    def from_domain(cls, credential: CredentialView) -> CredentialOut:
         """The wire form of ``credential`` (without secret material)."""
         return cls(
             credential_id=credential.id,

@@ -31,10 +31,9 @@ from agentidp.application.commands import (
 from agentidp.application.principal import Principal
 from agentidp.application.use_cases.agents import AgentPage
 from agentidp.application.use_cases.audit import AuditPage
-from agentidp.application.use_cases.credentials import IssuedSecret
+from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import ChainedAuditEvent, ChainVerification
-from agentidp.domain.credential import Credential
 from agentidp.entrypoints.container import Container
 
 from .wiring import execute
@@ -196,12 +195,12 @@ class Tenant:
 
     async def list_credentials(
         self, agent_id: str, *, status: str | None = None
-    ) -> Sequence[Credential]:
+    ) -> Sequence[CredentialView]:
         """The agent's credentials, newest first; metadata only (needs ``agents:read``)."""
         command = ListCredentials(
             principal=await self._principal(), agent_id=agent_id, status=status
         )
-        found: Sequence[Credential] = await execute(self._container.list_credentials, command)
+        found: Sequence[CredentialView] = await execute(self._container.list_credentials, command)
         return found
 
     async def rotate_credential(
@@ -222,7 +221,7 @@ class Tenant:
         issued: IssuedSecret = await execute(self._container.rotate_credential, command)
         return issued
 
-    async def revoke_credential(self, agent_id: str, credential_id: str) -> Credential:
+    async def revoke_credential(self, agent_id: str, credential_id: str) -> CredentialView:
         """Revoke the credential for good.
 
         Raises:
@@ -234,7 +233,7 @@ class Tenant:
             credential_id=credential_id,
             origin=self._origin,
         )
-        revoked: Credential = await execute(self._container.revoke_credential, command)
+        revoked: CredentialView = await execute(self._container.revoke_credential, command)
         return revoked
 
     # -- tokens -----------------------------------------------------------------------------

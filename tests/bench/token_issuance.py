@@ -205,8 +205,8 @@ def main() -> None:
     for algorithm in ALGORITHMS:
         for r in measure_http(algorithm):
             lines.append(
-                f"| {r.algorithm} | {r.connections} | {r.requests_per_second:,.0f} | {r.p50_ms:.2f} | "
-                f"{r.p99_ms:.2f} | {r.errors} | {r.cpu_ms_per_token:.3f} |"
+                f"| {r.algorithm} | {r.connections} | {r.requests_per_second:,.0f} "
+                f"| {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.errors} | {r.cpu_ms_per_token:.3f} |"
             )
             print(lines[-1], flush=True)
         in_process.append((algorithm, asyncio.run(measure_in_process(algorithm))))

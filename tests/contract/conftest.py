@@ -27,6 +27,6 @@ def uow_factory(backend: Backend) -> UnitOfWorkFactory:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
+def unix_clock() -> FakeClock:
     """A clock that tests move by hand."""
     return FakeClock()

@@ -22,73 +22,73 @@ def _conformance(store: SqliteStore) -> None:
 
 
 @pytest.fixture
-def revocations(backend: Backend, clock: FakeClock) -> RevocationList:
+def revocations(backend: Backend, unix_clock: FakeClock) -> RevocationList:
     """The backend's revocation list on the test's clock."""
-    return backend.revocation_list(clock)
+    return backend.revocation_list(unix_clock)
 
 
-def _in(clock: FakeClock, delta: timedelta) -> int:
-    return int(clock.now + delta.total_seconds())
+def _in(unix_clock: FakeClock, delta: timedelta) -> int:
+    return int(unix_clock.now + delta.total_seconds())
 
 
-async def test_revoked_token_is_revoked(revocations: RevocationList, clock: FakeClock) -> None:
+async def test_revoked_token_is_revoked(revocations: RevocationList, unix_clock: FakeClock) -> None:
     """A revoked id reads as revoked; any other id does not."""
     jti = random_id()
 
-    await revocations.revoke(jti, _in(clock, timedelta(hours=1)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(hours=1)))
 
     assert await revocations.is_revoked(jti)
     assert not await revocations.is_revoked(random_id())
 
 
-async def test_revoke_is_idempotent(revocations: RevocationList, clock: FakeClock) -> None:
+async def test_revoke_is_idempotent(revocations: RevocationList, unix_clock: FakeClock) -> None:
     """Revoking the same id twice is accepted and changes nothing."""
     jti = random_id()
 
-    await revocations.revoke(jti, _in(clock, timedelta(hours=1)))
-    await revocations.revoke(jti, _in(clock, timedelta(hours=1)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(hours=1)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(hours=1)))
 
     assert await revocations.is_revoked(jti)
 
 
 async def test_entries_end_when_the_token_expires(
-    revocations: RevocationList, clock: FakeClock
+    revocations: RevocationList, unix_clock: FakeClock
 ) -> None:
     """An entry counts until its expiry instant, not at or after it."""
     jti = random_id()
-    await revocations.revoke(jti, _in(clock, timedelta(minutes=5)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(minutes=5)))
 
-    clock.advance(timedelta(minutes=5) - timedelta(seconds=1))
+    unix_clock.advance(timedelta(minutes=5) - timedelta(seconds=1))
     still_revoked = await revocations.is_revoked(jti)
-    clock.advance(timedelta(seconds=1))
+    unix_clock.advance(timedelta(seconds=1))
 
     assert still_revoked
     assert not await revocations.is_revoked(jti)
 
 
 async def test_a_repeated_revocation_never_shortens_an_entry(
-    revocations: RevocationList, clock: FakeClock
+    revocations: RevocationList, unix_clock: FakeClock
 ) -> None:
     """Revoking again with an earlier expiry keeps the later one."""
     jti = random_id()
-    await revocations.revoke(jti, _in(clock, timedelta(hours=2)))
-    await revocations.revoke(jti, _in(clock, timedelta(minutes=1)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(hours=2)))
+    await revocations.revoke(jti, _in(unix_clock, timedelta(minutes=1)))
 
-    clock.advance(timedelta(hours=1))
+    unix_clock.advance(timedelta(hours=1))
 
     assert await revocations.is_revoked(jti)
 
 
 async def test_purging_expired_entries_keeps_live_ones(
-    revocations: RevocationList, clock: FakeClock
+    revocations: RevocationList, unix_clock: FakeClock
 ) -> None:
     """Housekeeping after time passes drops nothing that is still revoked."""
     short, long = random_id(), random_id()
-    await revocations.revoke(short, _in(clock, timedelta(minutes=1)))
-    await revocations.revoke(long, _in(clock, timedelta(days=1)))
+    await revocations.revoke(short, _in(unix_clock, timedelta(minutes=1)))
+    await revocations.revoke(long, _in(unix_clock, timedelta(days=1)))
 
-    clock.advance(timedelta(hours=1))
-    await revocations.revoke(random_id(), _in(clock, timedelta(hours=1)))  # triggers a purge
+    unix_clock.advance(timedelta(hours=1))
+    await revocations.revoke(random_id(), _in(unix_clock, timedelta(hours=1)))  # triggers a purge
 
     assert not await revocations.is_revoked(short)
     assert await revocations.is_revoked(long)

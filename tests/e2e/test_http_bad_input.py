@@ -43,7 +43,7 @@ def nested(depth: int) -> dict[str, Any]:
         (json.dumps(agent_body(deploymentEnv="moon")).encode(), "deploymentEnv"),
         (json.dumps(agent_body(version="one")).encode(), "version"),
         (json.dumps(agent_body(email="not an email")).encode(), "email"),
-        (json.dumps(agent_body(capabilities=["NOPE"])).encode(), "capabilities"),
+        (json.dumps(agent_body(capabilities=["NOPE"])).encode(), "capabilities[0]"),
         (json.dumps(agent_body(scopes=["root:all"])).encode(), "scopes"),
         (json.dumps(agent_body(scopes="agents:read")).encode(), "scopes"),
         (json.dumps({"email": "x@y.example"}).encode(), "agentType"),

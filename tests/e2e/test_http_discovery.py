@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
+import pytest
 from litestar.testing import AsyncTestClient
 
 from agentidp.domain.scopes import KNOWN_SCOPES
 from agentidp.entrypoints.container import Container
+from agentidp.entrypoints.http.app import app_from_env
 from agentidp.entrypoints.http.dependencies import resolve
 
 from .conftest import PUBLIC_URL
@@ -133,3 +135,17 @@ async def test_error_bodies_never_hold_secrets(client: AsyncTestClient[Any], org
     assert_error(response, 400, "VALIDATION_ERROR")
     assert org_a.token not in response.text
     assert "Traceback" not in response.text
+
+
+async def test_app_from_env_reads_agentidp_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The uvicorn factory builds the app from AGENTIDP_* variables (here: memory, docs off)."""
+    monkeypatch.setenv("AGENTIDP_DATABASE_URL", "memory://")
+    monkeypatch.setenv("AGENTIDP_PUBLIC_URL", "https://env.example.test")
+    monkeypatch.setenv("AGENTIDP_DOCS_ENABLED", "false")
+
+    async with AsyncTestClient(app=app_from_env()) as env_client:
+        metadata = await env_client.get("/.well-known/openid-configuration")
+        docs = await env_client.get("/schema/openapi.json")
+
+    assert metadata.json()["issuer"] == "https://env.example.test"
+    assert_error(docs, 404, "NOT_FOUND")

@@ -28,7 +28,13 @@ from agentidp.application.use_cases.credentials import (
 from agentidp.domain.credential import CredentialStatus
 
 from ..dependencies import require_json_body
-from ..openapi import AUTHENTICATED, BEARER_SECURITY, WITH_BODY, error_responses
+from ..openapi import (
+    AUTHENTICATED,
+    BEARER_SECURITY,
+    WITH_BODY,
+    OptionalBodyOperation,
+    error_responses,
+)
 from ..schemas import CredentialIn, CredentialOut, CredentialSecretOut
 from .agents import AgentIdPath
 
@@ -50,6 +56,7 @@ class CredentialController(Controller):
         "/",
         status_code=201,
         summary="Generate a client secret (shown once)",
+        operation_class=OptionalBodyOperation,
         responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404),
     )
     async def generate_credential(
@@ -89,6 +96,7 @@ class CredentialController(Controller):
         _ITEM + "/rotate",
         status_code=200,
         summary="Rotate a credential's secret (the old one stops working at once)",
+        operation_class=OptionalBodyOperation,
         responses=error_responses(*AUTHENTICATED, *WITH_BODY, 404, 409),
     )
     async def rotate_credential(

@@ -29,6 +29,7 @@ from ..oauth_requests import (
     RequestHeaders,
     bearer_token,
     client_credentials,
+    client_credentials_grant,
     invalid_client,
     origin_of,
     parse_form,
@@ -43,7 +44,6 @@ MAX_OAUTH_BODY: Final = 8 * 1024
 #: RFC 6749 §5.1: token responses "MUST" carry these (and so do our errors).
 NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 JSON: Final = "application/json"
-CLIENT_GRANT: Final = "client_credentials"
 #: Callers authenticate with client credentials (Basic or body) or with a bearer token.
 _CALLER_SECURITY: Final[list[SecurityRequirement]] = [{CLIENT_BASIC: []}, {BEARER: []}, {}]
 
@@ -89,26 +89,17 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
     async def token(request: Request[Any, Any, Any]) -> Response[bytes]:
         """Issue an access token to an agent authenticating with its client secret."""
         try:
-            scope = request.scope
-            headers = read_headers(scope["headers"])
+            asgi_scope = request.scope
+            headers = read_headers(asgi_scope["headers"])
             form = parse_form(headers.content_type, await request.body())
-            grant_type = form.get("grant_type")
-            if grant_type is None:
-                raise OAuthRequestError("invalid_request", "grant_type is required.")
-            if grant_type != CLIENT_GRANT:
-                raise OAuthRequestError(
-                    "unsupported_grant_type", "Only client_credentials is supported."
-                )
-            credentials = client_credentials(headers.authorization, form)
-            if credentials is None:
-                raise invalid_client()
+            credentials = client_credentials_grant(headers.authorization, form)
             use_case = await resolve(issue_token)
             issued = await use_case(
                 IssueToken(
                     client_id=credentials.client_id,
                     client_secret=credentials.client_secret,
                     scope=form.get("scope"),
-                    origin=origin_of(scope.get("client"), headers.user_agent),
+                    origin=origin_of(asgi_scope.get("client"), headers.user_agent),
                 )
             )
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
@@ -171,7 +162,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
             await use_case(RevokeToken(principal, token, origin))
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
             return oauth_error_response(exc)
-        return Response(b"", status_code=200, headers=NO_STORE)
+        return Response(b"", status_code=200, media_type="text/plain", headers=NO_STORE)
 
     return [token, introspect, revoke]
 

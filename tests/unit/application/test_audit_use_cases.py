@@ -145,14 +145,6 @@ async def test_query_with_from_after_to_is_refused(world, tenant):
             tenant.principal, from_date=START, to_date=START - timedelta(seconds=1)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "bug: a naive from_date is compared with the aware retention cutoff and raises "
-        "TypeError instead of a validation error (application/use_cases/audit.py:56)"
-    ),
-)
 async def test_query_with_a_naive_date_is_a_validation_error(world, tenant):
     """A date without a timezone is refused as InvalidRequest, not a crash."""
 

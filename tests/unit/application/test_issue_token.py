@@ -284,18 +284,10 @@ async def test_every_refusal_writes_exactly_one_auth_failed_event_and_no_token_e
     assert world.state() == state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason=(
-        "bug: IssueTokenUseCase never checks the organization's status, so agents of a "
-        "suspended organization still get tokens (application/use_cases/tokens.py:140; "
-        "AgentNotPermitted and OrganizationStatus both say only an active organization's "
-        "agents may)"
-    ),
-)
 async def test_an_agent_of_a_suspended_organization_gets_no_token(world):
-    """Only an active organization's agents may obtain tokens."""
+    """Only an active organization's agents get tokens: AgentNotPermitted, audited with reason
+    ``organization_inactive`` (the suspended organization is stored directly: no use case
+    suspends one yet)."""
     suspended = replace(Organization.create(id=OrganizationId(str(uuid.uuid4())),
                                             slug="frozen-org", name="Frozen", now=START),
                         status=OrganizationStatus.SUSPENDED)
@@ -304,8 +296,10 @@ async def test_an_agent_of_a_suspended_organization_gets_no_token(world):
         await uow.commit()
     tenant = await world.bootstrap(slug="frozen-org")
 
-    with pytest.raises(AgentNotPermitted):
-        await world.issue(tenant.admin.id, tenant.client_secret)
+    events, _ = await _refusal(world, IssueToken(tenant.admin.id, tenant.client_secret),
+                               AgentNotPermitted)
+
+    assert [e.event.metadata["reason"] for e in events] == ["organization_inactive"]
 
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])

@@ -21,6 +21,7 @@ from agentidp.domain.scopes import AGENTS_READ
 from tests.builders import NOW, make_agent
 from tests.strategies import (
     INVALID_AGENT_VALUES,
+    agent_mutable_fields,
     agent_registrations,
     capabilities,
     emails,
@@ -28,12 +29,6 @@ from tests.strategies import (
     normalised_agent_fields,
     semvers,
 )
-
-
-def mutable_fields(agent: Agent) -> dict[str, Any]:
-    """The agent's current mutable fields."""
-    return {name: getattr(agent, name) for name in MUTABLE_FIELDS}
-
 
 # ---------------------------------------------------------------------------------------------
 # Registration
@@ -52,7 +47,7 @@ def test_register_normalises_every_field_and_starts_active(
     assert agent.is_active
     assert agent.email == registration["email"].lower()
     assert (agent.created_at, agent.updated_at, agent.revision) == (now, now, 1)
-    assert mutable_fields(agent) == normalised_agent_fields(
+    assert agent_mutable_fields(agent) == normalised_agent_fields(
         {name: registration[name] for name in MUTABLE_FIELDS}
     )
 
@@ -102,6 +97,21 @@ def test_register_rejects_malformed_email(email: str) -> None:
     assert raised.value.field == "email"
 
 
+@pytest.mark.parametrize(("length", "accepted"), [(254, True), (255, False)])
+def test_register_limits_email_to_254_characters(length: int, accepted: bool) -> None:
+    """RFC 5321 caps a path at 254 characters: 254 passes, 255 does not."""
+    domain = ".".join(["d" * 60] * 4)
+    email = "a" * (length - len(domain) - 1) + "@" + domain
+
+    try:
+        make_agent(email=email)
+        registered = True
+    except InvalidValue:
+        registered = False
+
+    assert registered is accepted
+
+
 @given(email=emails())
 def test_register_accepts_and_lower_cases_any_email_of_the_rule(email: str) -> None:
     """Every address of the email rule is accepted and stored lower-cased."""
@@ -114,7 +124,7 @@ def test_register_accepts_and_lower_cases_any_email_of_the_rule(email: str) -> N
 @pytest.mark.xfail(
     strict=True,
     raises=pytest.fail.Exception,
-    reason="domain bug: _EMAIL accepts dots and hyphens in positions RFC 5321/1035 forbid",
+    reason="domain bug (agent.py:59): _EMAIL allows misplaced dots and hyphen-edged labels",
 )
 @pytest.mark.parametrize(
     "email", [".agent@agents.example", "ag..ent@agents.example", "agent@-.-", "agent@agents.-x"]
@@ -160,19 +170,17 @@ def test_any_semantic_version_is_accepted(version: str) -> None:
     assert agent.version == version
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="domain bug: _SEMVER uses \\d (any Unicode digit) and allows leading zeros in "
-    "numeric pre-release identifiers (semver.org §9)",
+@pytest.mark.parametrize(
+    "version", ["1\u0660.0.0", "1.0.1\u0663", "\uff11.0.0", "1.0.0-01", "1.0.0-rc.007"]
 )
-@pytest.mark.parametrize("version", ["1\u0660.0.0", "1.0.1\u0663", "1.0.0-01", "1.0.0-rc.007"])
 def test_version_rejects_non_ascii_digits_and_leading_zero_prerelease(version: str) -> None:
-    """Arabic-Indic digits and zero-padded numeric pre-release identifiers are not semver."""
+    """Non-ASCII digits and zero-padded numeric pre-release identifiers are not semver."""
     agent = make_agent()
 
-    with pytest.raises(InvalidValue):
+    with pytest.raises(InvalidValue) as raised:
         agent.update({"version": version}, now=NOW)
+
+    assert raised.value.field == "version"
 
 
 def _is_capability(value: str) -> bool:
@@ -270,31 +278,45 @@ def test_update_of_a_suspended_agent_is_allowed() -> None:
     assert (agent.deployment_env, agent.status) == (DeploymentEnv.STAGING, AgentStatus.SUSPENDED)
 
 
+def _camel(name: str) -> str:
+    """``deployment_env`` → ``deploymentEnv`` (some errors use the wire spelling)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@pytest.mark.parametrize(("name", "value", "error"), INVALID_AGENT_VALUES)
+def test_update_rejects_each_invalid_field_value_naming_the_field(
+    name: str, value: object, error: type[DomainError]
+) -> None:
+    """Every refused value raises the table's error; value-rule errors name the field."""
+    agent = make_agent()
+    before = agent.snapshot()
+
+    with pytest.raises(error) as raised:
+        agent.update({name: value}, now=NOW + timedelta(seconds=1))
+
+    assert agent == before
+    if isinstance(raised.value, InvalidValue):
+        assert raised.value.field in {name, _camel(name)}
+
+
 @pytest.mark.xfail(
     strict=True,
-    raises=(TypeError, ValueError, pytest.fail.Exception),
-    reason="domain bug: agent.py:182 validates metadata with dict(), which raises "
-    "TypeError/ValueError or silently converts pair sequences instead of raising InvalidValue",
+    raises=pytest.fail.Exception,
+    reason="domain bug (agent.py:138): register passes `metadata or {}`, so any falsy "
+    "non-mapping ([], '', 0) is silently stored as {}",
 )
-@pytest.mark.parametrize("metadata", [5, None, "ab", ["ab", "cd"], [("k", "v")]])
-def test_update_rejects_metadata_that_is_not_a_mapping(metadata: object) -> None:
-    """Metadata must be a JSON object; anything else is InvalidValue on ``metadata``."""
-    agent = make_agent()
+@pytest.mark.parametrize("metadata", [[], "", 0, ()])
+def test_register_rejects_falsy_metadata_that_is_not_a_mapping(metadata: object) -> None:
+    """Only a mapping (or None for "no metadata") is accepted as metadata."""
 
     with pytest.raises(InvalidValue):
-        agent.update({"metadata": metadata}, now=NOW)
+        make_agent(metadata=metadata)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, pytest.fail.Exception),
-    reason="domain bug: agent.py:182 passes scopes straight to validate_scopes, which iterates "
-    "a str per character, accepts '' as no scopes and raises TypeError for None or non-str items",
-)
-@pytest.mark.parametrize("scopes", [None, 7, [1], ""])
-def test_update_rejects_scopes_that_are_not_a_collection_of_strings(scopes: object) -> None:
-    """Scopes must be a collection of scope strings; anything else is InvalidValue."""
-    agent = make_agent()
+def test_register_treats_missing_metadata_as_empty() -> None:
+    """``metadata=None`` means no metadata."""
 
-    with pytest.raises(InvalidValue):
-        agent.update({"scopes": scopes}, now=NOW)
+    agent = make_agent(metadata=None)
+
+    assert agent.metadata == {}

@@ -24,6 +24,7 @@ from agentidp.domain.errors import (
 from tests.builders import NOW, make_agent
 from tests.strategies import (
     agent_changes,
+    agent_mutable_fields,
     agent_registrations,
     durations,
     instants,
@@ -45,11 +46,6 @@ ALLOWED_TRANSITIONS = frozenset(
 unknown_field_names = st.text(min_size=1, max_size=20).filter(
     lambda name: name not in MUTABLE_FIELDS | IMMUTABLE_FIELDS
 ) | st.sampled_from(["status", "revision", "updated_at", "id ", "Email", "agentType"])
-
-
-def mutable_fields(agent: Agent) -> dict[str, Any]:
-    """The agent's current mutable fields."""
-    return {name: getattr(agent, name) for name in MUTABLE_FIELDS}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,7 +232,7 @@ class AgentLifecycle(RuleBasedStateMachine):
     def agrees_with_model(self) -> None:
         assert self.agent.status is self.status
         assert self.agent.updated_at == self.updated_at
-        assert mutable_fields(self.agent) == self.fields
+        assert agent_mutable_fields(self.agent) == self.fields
 
 
 AgentLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,6 +71,24 @@ def test_issue_rejects_an_expiry_that_is_not_in_the_future(now: datetime, age: t
 
     with pytest.raises(InvalidValue) as raised:
         make_credential(now=now, expires_at=now - age)
+
+    assert raised.value.field == "expiresAt"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda expiry: make_credential(expires_at=expiry),
+        lambda expiry: make_credential().rotate(new_secret_hash="$new", now=NOW, expires_at=expiry),
+    ],
+    ids=["issue", "rotate"],
+)
+def test_a_naive_expiry_is_rejected(operation: Callable[[datetime], object]) -> None:
+    """An expiry without a timezone names no instant, so issue and rotate refuse it."""
+    naive = datetime(2030, 1, 1, 12, 0)
+
+    with pytest.raises(InvalidValue) as raised:
+        operation(naive)
 
     assert raised.value.field == "expiresAt"
 

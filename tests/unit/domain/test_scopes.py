@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentidp.domain.errors import InvalidScope, ScopeNotGranted
+from agentidp.domain.errors import InvalidScope, InvalidValue, ScopeNotGranted
 from agentidp.domain.scopes import (
     AGENTS_READ,
     AGENTS_WRITE,
@@ -15,6 +15,7 @@ from agentidp.domain.scopes import (
     format_scope,
     narrow,
     parse_scope,
+    scope_collection,
     validate_scopes,
 )
 from tests.strategies import scope_names, scope_sets, unicode_text
@@ -147,6 +148,71 @@ def test_a_single_token_is_accepted_iff_it_is_known_or_empty(token: str) -> None
         with pytest.raises(InvalidScope) as raised:
             validate_scopes([token])
         assert raised.value.scope == token
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope collections (JSON lists, sets)
+# ---------------------------------------------------------------------------------------------
+
+
+@given(
+    scopes=st.lists(scope_names()),
+    container=st.sampled_from([list, tuple, set, frozenset]),
+)
+def test_scope_collection_accepts_any_collection_of_known_scopes(
+    scopes: list[str], container: type
+) -> None:
+    """A list, tuple or set of known scope names becomes their frozenset."""
+
+    validated = scope_collection(container(scopes))
+
+    assert validated == frozenset(scopes)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        AGENTS_READ,
+        "",
+        None,
+        7,
+        {AGENTS_READ: True},
+        iter([AGENTS_READ]),
+        [AGENTS_READ, 1],
+        [AGENTS_READ, None],
+        [""],
+        [b"agents:read"],
+    ],
+    ids=[
+        "str",
+        "empty-str",
+        "none",
+        "int",
+        "dict",
+        "iterator",
+        "int-item",
+        "none-item",
+        "empty-item",
+        "bytes-item",
+    ],
+)
+def test_scope_collection_rejects_anything_but_a_collection_of_names(value: object) -> None:
+    """A bare string (the space-delimited form), a non-collection or a non-string / empty
+    item is InvalidValue on ``scopes``, never iterated character by character."""
+
+    with pytest.raises(InvalidValue) as raised:
+        scope_collection(value)
+
+    assert raised.value.field == "scopes"
+
+
+def test_scope_collection_rejects_an_unknown_scope_by_name() -> None:
+    """Well-typed but unknown names are InvalidScope naming the scope."""
+
+    with pytest.raises(InvalidScope) as raised:
+        scope_collection([AGENTS_READ, "agents:delete"])
+
+    assert raised.value.scope == "agents:delete"
 
 
 # ---------------------------------------------------------------------------------------------
