@@ -56,7 +56,13 @@ class DeploymentEnv(StrEnum):
     PRODUCTION = "production"
 
 
-_EMAIL: Final = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+# Dot-atom local part (no leading, trailing or doubled dots) and hostname labels that neither
+# start nor end with a hyphen (RFC 5321 §4.1.2, RFC 1123 §2.1); lengths are checked separately.
+_LOCAL_ATOM: Final = r"[A-Za-z0-9_%+-]+"
+_LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL: Final = re.compile(
+    rf"^{_LOCAL_ATOM}(?:\.{_LOCAL_ATOM})*@{_LABEL}(?:\.{_LABEL})+$", re.ASCII
+)
 # semver.org 2.0.0 §2, §9, §10 with ASCII digits only (``\d`` would accept any Unicode digit).
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
@@ -135,7 +141,7 @@ class Agent:
             status=AgentStatus.ACTIVE,
             created_at=now,
             updated_at=now,
-            metadata=_metadata(metadata or {}),
+            metadata=_metadata({} if metadata is None else metadata),
         )
 
     @property
@@ -221,7 +227,12 @@ class Agent:
 
 
 def _email(value: object) -> str:
-    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.fullmatch(value):
+    if (
+        not isinstance(value, str)
+        or len(value) > 254
+        or len(value.partition("@")[0]) > 64
+        or not _EMAIL.fullmatch(value)
+    ):
         raise InvalidValue("email", "must be a valid email address")
     return value.lower()
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Final
 
+from .errors import InvalidValue
 from .ids import AuditEventId, OrganizationId
 
 GENESIS_HASH: Final = ""
@@ -87,7 +88,14 @@ class ChainedAuditEvent:
 
 
 def canonical_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and ``Z``: one spelling per instant."""
+    """ISO 8601 in UTC with microseconds and ``Z``: one spelling per instant.
+
+    Raises:
+        InvalidValue: ``moment`` is naive (it would be read as host-local time, so the same
+            event would hash differently on hosts in different timezones).
+    """
+    if moment.tzinfo is None:
+        raise InvalidValue("occurredAt", "must be timezone-aware")
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -161,9 +169,13 @@ def verify_chain(
     """
     checked = 0
     previous = expected_previous
+    if expected_head is not None and expected_head == expected_previous:
+        expected_head = None  # anchored while the log (or range) was still empty
     for stored in events:
         if previous is not None and stored.previous_hash != previous:
             return ChainVerification(False, checked, stored.event.id)
+        if stored.previous_hash == expected_head:
+            expected_head = None  # the anchored event is this one's predecessor
         if event_hash(stored.event, stored.previous_hash) != stored.hash:
             return ChainVerification(False, checked, stored.event.id)
         previous = stored.hash

@@ -140,7 +140,20 @@ class Container(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings) -> Container:
-    """A container for ``settings``. Call ``await container.init_resources()`` before use and
-    ``await container.shutdown_resources()`` at the end (the app lifespan and CLI do)."""
-    container = Container(settings=settings)
-    return container
+    """A container for ``settings``. Call :func:`start` before use and :func:`stop` at the end
+    (the app lifespan, the CLI and the library do)."""
+    return Container(settings=settings)
+
+
+async def start(container: Container) -> None:
+    """Open the store (applying migrations) and every other resource."""
+    pending = container.init_resources()
+    if pending is not None:  # an awaitable, since the store's lifecycle is asynchronous
+        await pending
+
+
+async def stop(container: Container) -> None:
+    """Close the resources :func:`start` opened (draining the store's writer)."""
+    pending = container.shutdown_resources()
+    if pending is not None:
+        await pending

@@ -205,8 +205,9 @@ def ip_addresses() -> st.SearchStrategy[str]:
 # Agent field values
 # ---------------------------------------------------------------------------------------------
 
-_EMAIL_LOCAL = string.ascii_letters + string.digits + "._%+-"
-_EMAIL_LABEL = string.ascii_letters + string.digits + "-"
+_EMAIL_ATOM = string.ascii_letters + string.digits + "_%+-"
+_LABEL_EDGE = string.ascii_letters + string.digits
+_LABEL_INNER = _LABEL_EDGE + "-"
 _SEMVER_IDENT = string.ascii_letters + string.digits + "-"
 _CAP_HEAD = string.ascii_lowercase + string.digits
 _CAP_RESOURCE = _CAP_HEAD + "_.-"
@@ -215,10 +216,22 @@ _CAP_ACTION = _CAP_HEAD + "_.*-"
 
 
 @st.composite
+def email_labels(draw: st.DrawFn) -> str:
+    """A hostname label (RFC 1123): letters, digits and inner hyphens, 1 to 63 characters."""
+    first = draw(st.sampled_from(_LABEL_EDGE))
+    if draw(st.booleans()):
+        return first
+    inner = draw(st.text(_LABEL_INNER, max_size=18))
+    return first + inner + draw(st.sampled_from(_LABEL_EDGE))
+
+
+@st.composite
 def emails(draw: st.DrawFn) -> str:
-    """Addresses the agent email rule accepts (any letter case; the domain lower-cases them)."""
-    local = draw(st.text(_EMAIL_LOCAL, min_size=1, max_size=64))
-    labels = draw(st.lists(st.text(_EMAIL_LABEL, min_size=1, max_size=20), min_size=2, max_size=4))
+    """Addresses the agent email rule accepts: a dot-atom local part of at most 64 characters
+    and two or more hostname labels, in any letter case (the domain lower-cases them)."""
+    atoms = draw(st.lists(st.text(_EMAIL_ATOM, min_size=1, max_size=12), min_size=1, max_size=4))
+    local = ".".join(atoms)
+    labels = draw(st.lists(email_labels(), min_size=2, max_size=4))
     return f"{local}@{'.'.join(labels)}"
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agentidp.application.use_cases.credentials import IssuedSecret
+from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
 from agentidp.application.use_cases.tokens import IssuedToken
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import ChainedAuditEvent, ChainVerification
-from agentidp.domain.credential import Credential
 from agentidp.domain.organization import Organization
 
 
@@ -44,7 +43,7 @@ def agent(value: Agent) -> dict[str, Any]:
     }
 
 
-def credential(value: Credential) -> dict[str, Any]:
+def credential(value: CredentialView) -> dict[str, Any]:
     """Credential metadata; never the secret or its hash."""
     return {
         "credentialId": value.id,

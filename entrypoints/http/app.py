@@ -7,7 +7,6 @@ connects at import time.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -18,6 +17,8 @@ from litestar.response import Redirect
 
 from agentidp.application.errors import ApplicationError
 from agentidp.domain.errors import DomainError
+from agentidp.entrypoints.container import start as start_container
+from agentidp.entrypoints.container import stop as stop_container
 
 from ..container import Container, build_container
 from ..settings import Settings
@@ -46,11 +47,11 @@ def create_app(container: Container) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await _maybe_await(container.init_resources())
+        await start_container(container)
         try:
             yield
         finally:
-            await _maybe_await(container.shutdown_resources())
+            await stop_container(container)
 
     return Litestar(
         route_handlers=[
@@ -87,8 +88,3 @@ async def api_docs() -> Redirect:
     """The interactive API documentation (Swagger UI)."""
     return Redirect(path="/schema/swagger")
 
-
-async def _maybe_await(result: object) -> None:
-    """dependency-injector returns an awaitable only when some resource is asynchronous."""
-    if inspect.isawaitable(result):
-        await result

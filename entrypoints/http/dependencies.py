@@ -7,8 +7,7 @@ handler asks for ``register_agent: RegisterAgentUseCase`` and gets a fresh use c
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from inspect import isawaitable
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -46,7 +45,7 @@ USE_CASES = (
 def build_dependencies(container: Container) -> dict[str, Provide]:
     """Every dependency a handler may ask for, bound to ``container``."""
     dependencies = {
-        name: Provide(_factory(getattr(container, name)))
+        name: Provide(_factory(getattr(container, name)), sync_to_thread=False)
         for name in USE_CASES
     }
     dependencies["principal"] = Provide(provide_principal)
@@ -54,25 +53,13 @@ def build_dependencies(container: Container) -> dict[str, Provide]:
     return dependencies
 
 
-def _factory(provider: Callable[[], Any]) -> Callable[[], Awaitable[Any]]:
+def _factory(provider: Callable[[], Any]) -> Callable[[], Any]:
     """A plain function Litestar can inspect, calling a dependency-injector provider."""
 
-    async def provide() -> Any:
-        return await resolve(provider)
+    def provide() -> Any:
+        return provider()
 
     return provide
-
-
-async def resolve(provider: Callable[[], Any]) -> Any:
-    """Call a container provider for a fresh instance.
-
-    dependency-injector returns an awaitable instead of the instance when the provider
-    depends on an asynchronous resource ("async mode"); it is awaited here.
-    """
-    value = provider()
-    if isawaitable(value):
-        value = await value
-    return value
 
 
 async def provide_principal(

@@ -18,7 +18,6 @@ is validated, authorised, audited and persisted exactly as it would be over HTTP
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,10 +42,11 @@ from agentidp.application.use_cases.tokens import IssuedToken
 from agentidp.domain.audit import GENESIS_HASH, ChainVerification, verify_chain
 from agentidp.domain.organization import Organization
 from agentidp.entrypoints.container import Container, build_container
+from agentidp.entrypoints.container import start as start_container
+from agentidp.entrypoints.container import stop as stop_container
 from agentidp.entrypoints.settings import Argon2Parameters, Settings
 
 from .tenant import Tenant
-from .wiring import execute, resolve
 
 #: How embedding programs appear in the audit trail (``userAgent``) unless they say otherwise.
 EMBEDDED_ORIGIN = Origin(ip_address=None, user_agent="agentidp-embedded")
@@ -147,13 +147,13 @@ class AgentIdP:
             raise RuntimeError("AgentIdP is already open.")
         container = build_container(self._settings)
         try:
-            await _maybe_await(container.init_resources())
-            uow = await resolve(container.uow)
+            await start_container(container)
+            uow = container.uow()
             # Load (or create) the signing keys now, so a bad key file fails here, not at
             # the first token request.
-            signer = await resolve(container.signer)
+            signer = container.signer()
         except BaseException:
-            await _maybe_await(container.shutdown_resources())
+            await stop_container(container)
             raise
         self._running = _Running(container, uow, signer)
 
@@ -161,7 +161,7 @@ class AgentIdP:
         """Close the store; idempotent (what leaving ``async with`` does)."""
         running, self._running = self._running, None
         if running is not None:
-            await _maybe_await(running.container.shutdown_resources())
+            await stop_container(running.container)
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -198,7 +198,7 @@ class AgentIdP:
         command = BootstrapOrganization(
             slug=slug, name=name or slug, admin_email=admin_email, admin_owner=admin_owner
         )
-        result: Bootstrapped = await execute(self.container.bootstrap_organization, command)
+        result: Bootstrapped = await self.container.bootstrap_organization()(command)
         return result
 
     async def organizations(self) -> Sequence[Organization]:
@@ -236,7 +236,7 @@ class AgentIdP:
         authenticate = self.container.authenticate_bearer
 
         async def bearer() -> Principal:
-            principal: Principal = await execute(authenticate, access_token)
+            principal: Principal = await authenticate()(access_token)
             return principal
 
         await bearer()  # fail now rather than at the first call
@@ -262,7 +262,7 @@ class AgentIdP:
         command = IssueToken(
             client_id=client_id, client_secret=client_secret, scope=scope, origin=self._origin
         )
-        issued: IssuedToken = await execute(self.container.issue_token, command)
+        issued: IssuedToken = await self.container.issue_token()(command)
         return issued
 
     async def introspect(self, token: str, principal: Principal) -> dict[str, Any]:
@@ -273,7 +273,7 @@ class AgentIdP:
         ``Tenant.principal`` gives the principal of an :meth:`organization` or :meth:`as_agent`.
         """
         command = IntrospectToken(principal=principal, token=token, origin=self._origin)
-        result: dict[str, Any] = await execute(self.container.introspect_token, command)
+        result: dict[str, Any] = await self.container.introspect_token()(command)
         return result
 
     async def revoke_token(self, token: str, principal: Principal) -> None:
@@ -284,7 +284,7 @@ class AgentIdP:
             NotResourceOwner: another agent's token, and ``principal`` lacks ``admin:orgs``.
         """
         command = RevokeToken(principal=principal, token=token, origin=self._origin)
-        await execute(self.container.revoke_token, command)
+        await self.container.revoke_token()(command)
 
     def jwks(self) -> dict[str, Any]:
         """The public JSON Web Key Set that verifies this deployment's access tokens."""
@@ -341,9 +341,3 @@ def _settings(**fields: Any) -> Settings:
         fields["data_dir"] = Path(fields["data_dir"])
     return Settings(**fields)
 
-
-async def _maybe_await(value: object) -> None:
-    """``init_resources``/``shutdown_resources`` return an awaitable only when some resource is
-    asynchronous; await it when there is one."""
-    if inspect.isawaitable(value):
-        await value

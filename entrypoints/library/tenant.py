@@ -36,8 +36,6 @@ from agentidp.domain.agent import Agent
 from agentidp.domain.audit import ChainedAuditEvent, ChainVerification
 from agentidp.entrypoints.container import Container
 
-from .wiring import execute
-
 #: Produces the principal for the next call (the operator's is fixed; an agent's is re-verified).
 PrincipalSource = Callable[[], Awaitable[Principal]]
 
@@ -108,13 +106,13 @@ class Tenant:
             metadata=dict(metadata or {}),
             origin=self._origin,
         )
-        agent: Agent = await execute(self._container.register_agent, command)
+        agent: Agent = await self._container.register_agent()(command)
         return agent
 
     async def get_agent(self, agent_id: str) -> Agent:
         """One agent of this organization (needs ``agents:read``)."""
         command = GetAgent(principal=await self._principal(), agent_id=agent_id)
-        agent: Agent = await execute(self._container.get_agent, command)
+        agent: Agent = await self._container.get_agent()(command)
         return agent
 
     async def list_agents(
@@ -139,7 +137,7 @@ class Tenant:
             owner=owner,
             agent_type=agent_type,
         )
-        result: AgentPage = await execute(self._container.list_agents, command)
+        result: AgentPage = await self._container.list_agents()(command)
         return result
 
     async def update_agent(self, agent_id: str, **changes: Any) -> Agent:
@@ -157,7 +155,7 @@ class Tenant:
             changes=changes,
             origin=self._origin,
         )
-        agent: Agent = await execute(self._container.update_agent, command)
+        agent: Agent = await self._container.update_agent()(command)
         return agent
 
     async def suspend_agent(self, agent_id: str) -> Agent:
@@ -190,7 +188,7 @@ class Tenant:
             expires_at=expires_at,
             origin=self._origin,
         )
-        issued: IssuedSecret = await execute(self._container.generate_credential, command)
+        issued: IssuedSecret = await self._container.generate_credential()(command)
         return issued
 
     async def list_credentials(
@@ -200,7 +198,7 @@ class Tenant:
         command = ListCredentials(
             principal=await self._principal(), agent_id=agent_id, status=status
         )
-        found: Sequence[CredentialView] = await execute(self._container.list_credentials, command)
+        found: Sequence[CredentialView] = await self._container.list_credentials()(command)
         return found
 
     async def rotate_credential(
@@ -218,7 +216,7 @@ class Tenant:
             expires_at=expires_at,
             origin=self._origin,
         )
-        issued: IssuedSecret = await execute(self._container.rotate_credential, command)
+        issued: IssuedSecret = await self._container.rotate_credential()(command)
         return issued
 
     async def revoke_credential(self, agent_id: str, credential_id: str) -> CredentialView:
@@ -233,7 +231,7 @@ class Tenant:
             credential_id=credential_id,
             origin=self._origin,
         )
-        revoked: CredentialView = await execute(self._container.revoke_credential, command)
+        revoked: CredentialView = await self._container.revoke_credential()(command)
         return revoked
 
     # -- tokens -----------------------------------------------------------------------------
@@ -244,13 +242,13 @@ class Tenant:
         command = IntrospectToken(
             principal=await self._principal(), token=token, origin=self._origin
         )
-        result: dict[str, Any] = await execute(self._container.introspect_token, command)
+        result: dict[str, Any] = await self._container.introspect_token()(command)
         return result
 
     async def revoke_token(self, token: str) -> None:
         """RFC 7009 revocation as this principal; see :meth:`AgentIdP.revoke_token`."""
         command = RevokeToken(principal=await self._principal(), token=token, origin=self._origin)
-        await execute(self._container.revoke_token, command)
+        await self._container.revoke_token()(command)
 
     # -- audit ------------------------------------------------------------------------------
 
@@ -281,7 +279,7 @@ class Tenant:
             page=page,
             limit=limit,
         )
-        result: AuditPage = await execute(self._container.query_audit, command)
+        result: AuditPage = await self._container.query_audit()(command)
         return result
 
     async def get_audit_event(self, event_id: str) -> ChainedAuditEvent:
@@ -291,7 +289,7 @@ class Tenant:
             AuditEventNotFound: unknown, foreign or outside the retention window alike.
         """
         command = GetAuditEvent(principal=await self._principal(), event_id=event_id)
-        event: ChainedAuditEvent = await execute(self._container.get_audit_event, command)
+        event: ChainedAuditEvent = await self._container.get_audit_event()(command)
         return event
 
     async def verify_audit_chain(
@@ -302,12 +300,12 @@ class Tenant:
         command = VerifyAuditChain(
             principal=await self._principal(), from_date=from_date, to_date=to_date
         )
-        result: ChainVerification = await execute(self._container.verify_audit_chain, command)
+        result: ChainVerification = await self._container.verify_audit_chain()(command)
         return result
 
     async def _status_change(self, provider: Callable[[], Any], agent_id: str) -> Agent:
         command = ChangeAgentStatus(
             principal=await self._principal(), agent_id=agent_id, origin=self._origin
         )
-        agent: Agent = await execute(provider, command)
+        agent: Agent = await provider()(command)
         return agent

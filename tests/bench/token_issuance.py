@@ -27,6 +27,8 @@ from pathlib import Path
 
 from agentidp.application.commands import BootstrapOrganization, IssueToken
 from agentidp.entrypoints.container import build_container
+from agentidp.entrypoints.container import start as start_container
+from agentidp.entrypoints.container import stop as stop_container
 from agentidp.entrypoints.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,14 +56,14 @@ def free_port() -> int:
 
 async def bootstrap(settings: Settings) -> tuple[str, str]:
     container = build_container(settings)
-    await container.init_resources()
+    await start_container(container)
     try:
         result = await container.bootstrap_organization()(
             BootstrapOrganization(slug="bench", name="Bench", admin_email="admin@bench.example")
         )
         return result.admin.id, result.client_secret
     finally:
-        await container.shutdown_resources()
+        await stop_container(container)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -176,7 +178,7 @@ async def measure_in_process(algorithm: str, seconds: float = 5.0) -> float:
     settings = Settings(data_dir=data_dir, signing_algorithm=algorithm)
     client_id, secret = await bootstrap(settings)
     container = build_container(settings)
-    await container.init_resources()
+    await start_container(container)
     try:
         command = IssueToken(client_id=client_id, client_secret=secret, scope="agents:read")
         await container.issue_token()(command)  # warm the verified-secret cache
@@ -187,7 +189,7 @@ async def measure_in_process(algorithm: str, seconds: float = 5.0) -> float:
             issued += 32
         return issued / (time.perf_counter() - started)
     finally:
-        await container.shutdown_resources()
+        await stop_container(container)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -12,7 +12,6 @@ from litestar.testing import AsyncTestClient
 
 from agentidp.application.commands import BootstrapOrganization
 from agentidp.entrypoints.container import Container
-from agentidp.entrypoints.http.dependencies import resolve
 
 TOKEN_URL = "/api/v1/token"
 FORM = {"content-type": "application/x-www-form-urlencoded"}
@@ -65,7 +64,7 @@ def agent_body(**overrides: Any) -> dict[str, Any]:
 
 async def bootstrap(container: Container, slug: str) -> Tenant:
     """Create an organization and its administrator through the operator use case."""
-    use_case = await resolve(container.bootstrap_organization)
+    use_case = container.bootstrap_organization()
     result = await use_case(
         BootstrapOrganization(slug=slug, name=slug.upper(), admin_email=unique_email(slug))
     )

@@ -11,7 +11,6 @@ from litestar.testing import AsyncTestClient
 from agentidp.domain.scopes import KNOWN_SCOPES
 from agentidp.entrypoints.container import Container
 from agentidp.entrypoints.http.app import app_from_env
-from agentidp.entrypoints.http.dependencies import resolve
 
 from .conftest import PUBLIC_URL
 from .support import Tenant, agent_body, assert_error, new_client
@@ -91,7 +90,7 @@ async def test_health_is_degraded_when_the_store_fails(
     client: AsyncTestClient[Any], container: Container
 ) -> None:
     """A store whose ping fails turns /health into 503 degraded."""
-    store = await resolve(container.store)
+    store = container.store()
 
     async def broken_ping() -> None:
         raise ConnectionError("down")

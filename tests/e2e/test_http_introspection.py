@@ -9,7 +9,6 @@ from typing import Any
 from litestar.testing import AsyncTestClient
 
 from agentidp.entrypoints.container import Container
-from agentidp.entrypoints.http.dependencies import resolve
 
 from .conftest import PUBLIC_URL
 from .support import Tenant, assert_error, assert_oauth_error, basic, bearer, new_client
@@ -20,7 +19,7 @@ REVOKE = "/api/v1/token/revoke"
 
 async def sign(container: Container, **claims: Any) -> str:
     """A token signed with the deployment's own key carrying exactly ``claims``."""
-    signer = await resolve(container.signer)
+    signer = container.signer()
     return str(signer.sign(claims))
 
 

@@ -10,7 +10,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from agentidp.entrypoints.container import Container
-from agentidp.entrypoints.http.dependencies import resolve
 
 from .conftest import PUBLIC_URL
 from .support import Client, Tenant, agent_body, assert_error, bearer, new_client
@@ -26,7 +25,7 @@ async def token_without_organization(container: Container, tenant: Tenant) -> st
         "client_id": tenant.client_id, "scope": "agents:read agents:write audit:read",
         "jti": str(uuid.uuid4()), "iat": now, "exp": now + 600,
     }
-    signer = await resolve(container.signer)
+    signer = container.signer()
     return str(signer.sign(claims))
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import click
 
-from agentidp.application.use_cases.credentials import IssuedSecret
-from agentidp.domain.credential import Credential, CredentialStatus
+from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
+from agentidp.domain.credential import CredentialStatus
 from agentidp.tenant import Tenant
 
 from .. import output, views
@@ -58,7 +58,7 @@ def generate(organization: str, agent_id: str, expires_at: datetime | None, as_j
 def list_credentials(organization: str, agent_id: str, status: str | None, as_json: bool) -> None:
     """List an agent's credentials (metadata only; secrets are never shown again)."""
 
-    async def operation(tenant: Tenant) -> Sequence[Credential]:
+    async def operation(tenant: Tenant) -> Sequence[CredentialView]:
         return await tenant.list_credentials(agent_id, status=status)
 
     rows = [views.credential(c) for c in run_in_organization(organization, operation)]
@@ -93,7 +93,7 @@ def rotate(
 def revoke(organization: str, agent_id: str, credential_id: str, as_json: bool) -> None:
     """Revoke a credential for good."""
 
-    async def operation(tenant: Tenant) -> Credential:
+    async def operation(tenant: Tenant) -> CredentialView:
         return await tenant.revoke_credential(agent_id, credential_id)
 
     output.emit(views.credential(run_in_organization(organization, operation)), as_json)

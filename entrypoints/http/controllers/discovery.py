@@ -21,7 +21,6 @@ from agentidp.domain.scopes import KNOWN_SCOPES, format_scope
 
 from ...container import Container
 from ...settings import Settings
-from ..dependencies import resolve
 from ..openapi import BEARER_SECURITY, error_responses
 from ..schemas import AgentInfoOut, DiscoveryOut, JwksOut
 
@@ -85,7 +84,7 @@ def discovery_handlers(container: Container) -> list[HTTPRouteHandler]:
     )
     async def jwks() -> Response[bytes]:
         """Every public key that may still verify our tokens."""
-        signer = await resolve(container.signer)
+        signer = container.signer()
         body = msgspec.json.encode(signer.jwks())
         return Response(body, media_type="application/json", headers=PUBLIC_CACHE)
 
@@ -111,7 +110,7 @@ async def describe_agent(container: Container, principal: Principal) -> AgentInf
     """
     if principal.subject is None:
         raise AgentNotFound()
-    uow_factory = await resolve(container.uow)
+    uow_factory = container.uow()
     async with uow_factory() as uow:
         agent = await uow.agents.get(AgentId(principal.subject))
     if agent is None or agent.organization_id != principal.organization_id:

@@ -13,7 +13,6 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 
 from ...container import Container
-from ..dependencies import resolve
 from ..openapi import error_responses
 from ..schemas import HealthOut
 
@@ -68,7 +67,7 @@ def health_handlers(container: Container) -> list[HTTPRouteHandler]:
 
 async def _ping(container: Container) -> str:
     try:
-        store = await resolve(container.store)
+        store = container.store()
         await store.ping()
     except Exception as exc:  # noqa: BLE001 — any failure means "disconnected"; logged below
         logger.warning("Health check: the store did not answer its ping (%s).", type(exc).__name__)

@@ -23,7 +23,6 @@ from agentidp.application.errors import AgentNotPermitted
 from agentidp.application.principal import Principal
 
 from ...container import Container
-from ..dependencies import resolve
 from ..oauth_requests import (
     OAuthRequestError,
     RequestHeaders,
@@ -65,7 +64,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
         if token is not None:
             if "client_secret" in form:
                 raise OAuthRequestError("invalid_request", "Use exactly one authentication method.")
-            authenticate = await resolve(authenticate_bearer)
+            authenticate = authenticate_bearer()
             principal: Principal = await authenticate(token)
             return principal
         credentials = client_credentials(headers.authorization, form)
@@ -93,7 +92,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
             headers = read_headers(asgi_scope["headers"])
             form = parse_form(headers.content_type, await request.body())
             credentials = client_credentials_grant(headers.authorization, form)
-            use_case = await resolve(issue_token)
+            use_case = issue_token()
             issued = await use_case(
                 IssueToken(
                     client_id=credentials.client_id,
@@ -133,7 +132,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
             headers, form, origin = await _read(request)
             token = _required_token(form)
             principal = await authenticate_caller(headers, form)
-            use_case = await resolve(introspect_token)
+            use_case = introspect_token()
             result = await use_case(IntrospectToken(principal, token, origin))
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
             return oauth_error_response(exc)
@@ -158,7 +157,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
             headers, form, origin = await _read(request)
             token = _required_token(form)
             principal = await authenticate_caller(headers, form)
-            use_case = await resolve(revoke_token)
+            use_case = revoke_token()
             await use_case(RevokeToken(principal, token, origin))
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
             return oauth_error_response(exc)
@@ -188,8 +187,8 @@ async def _client_principal(container: Container, client_id: str, secret: str) -
         OAuthRequestError: authentication failed (401 ``invalid_client``, one answer for all).
         AgentNotPermitted: the agent is not active.
     """
-    authenticator = await resolve(container.authenticator)
-    uow_factory = await resolve(container.uow)
+    authenticator = container.authenticator()
+    uow_factory = container.uow()
     async with uow_factory() as uow:
         result = await authenticator.authenticate(uow, client_id, secret)
     agent = result.agent

@@ -66,7 +66,9 @@ async def test_generate_twice_gives_distinct_secrets_and_hashes(world, tenant):
     assert first.client_secret != second.client_secret
     assert first.credential.id != second.credential.id
     stored = [await world.credential(c.credential.id) for c in (first, second)]
-    assert stored[0] and stored[1] and stored[0].secret_hash != stored[1].secret_hash
+    assert stored[0]
+    assert stored[1]
+    assert stored[0].secret_hash != stored[1].secret_hash
 
 
 async def test_generate_for_itself_is_allowed_without_admin_scope(world, tenant):

@@ -8,7 +8,6 @@ chain), so tests assert on state, never on calls (cosmicpython).
 
 from __future__ import annotations
 
-import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -36,6 +35,8 @@ from agentidp.domain.credential import Credential
 from agentidp.domain.ids import OrganizationId
 from agentidp.domain.scopes import KNOWN_SCOPES
 from agentidp.entrypoints.container import Container, build_container
+from agentidp.entrypoints.container import start as start_container
+from agentidp.entrypoints.container import stop as stop_container
 from agentidp.entrypoints.settings import Argon2Parameters, Settings
 
 #: Where every world's manual clock starts.
@@ -133,7 +134,7 @@ class UseCases:
         provider = getattr(self._container, name)
 
         async def run(command: Any) -> Any:
-            use_case = await _resolved(provider())
+            use_case = provider()
             return await use_case(command)
 
         return run
@@ -275,20 +276,12 @@ async def open_world(algorithm: str = "RS256") -> AsyncIterator[World]:
     container.revocations.override(
         providers.Object(InMemoryRevocationList(clock=lambda: clock.now().timestamp()))
     )
-    await _settle(container.init_resources())
+    await start_container(container)
     try:
         yield World(container, clock, container.store())
     finally:
-        await _settle(container.shutdown_resources())
+        await stop_container(container)
 
-
-async def _settle(result: Any) -> None:
-    # NOTE: dependency-injector returns an awaitable only when some resource is async.
-    await _resolved(result)
-
-
-async def _resolved(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
 
 
 WorldFactory = Callable[..., AbstractAsyncContextManager[World]]

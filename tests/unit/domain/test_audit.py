@@ -30,7 +30,7 @@ from agentidp.domain.audit import (
     event_hash,
     verify_chain,
 )
-from agentidp.domain.errors import DomainError
+from agentidp.domain.errors import InvalidValue
 from tests.builders import NOW, make_audit_event
 from tests.strategies import (
     agent_ids,
@@ -298,21 +298,24 @@ def test_an_anchor_does_not_hide_an_earlier_break(
     assert result == ChainVerification(False, index, log[index].event.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain bug (audit.py:171-174): an anchor equal to the chain's starting link "
-    "(GENESIS_HASH, the head of a log anchored while empty) can never be met",
-)
-def test_an_anchor_taken_while_the_log_was_empty_is_met() -> None:
-    """The head of an empty log is GENESIS_HASH, and every log has grown from it."""
-    log = chain([make_audit_event()])
+def test_an_anchor_equal_to_the_starting_link_is_met() -> None:
+    """An anchor taken while the log (or the range) was still empty is its starting link,
+    which every log (or range) grown from it satisfies."""
+    log = chain([make_audit_event(), make_audit_event()])
 
     results = (
         verify_chain([], expected_head=GENESIS_HASH),
         verify_chain(log, expected_head=GENESIS_HASH),
+        verify_chain(log[1:], expected_previous=log[0].hash, expected_head=log[0].hash),
+        verify_chain(log[1:], expected_previous=None, expected_head=log[0].hash),
     )
 
-    assert results == (ChainVerification(True, 0, None), ChainVerification(True, 1, None))
+    assert results == (
+        ChainVerification(True, 0, None),
+        ChainVerification(True, 2, None),
+        ChainVerification(True, 1, None),
+        ChainVerification(True, 1, None),
+    )
 
 
 @LOG_SETTINGS
@@ -604,18 +607,15 @@ def test_canonical_timestamp_example() -> None:
     assert spelled == "2026-01-01T10:00:00.000000Z"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,
-    reason="domain bug (audit.py:89): astimezone() reads a naive datetime as host-local time, "
-    "so the same naive event hashes differently on hosts in different timezones",
-)
 def test_canonical_timestamp_refuses_a_naive_datetime() -> None:
-    """A naive datetime names no instant, so it cannot have a canonical spelling."""
-    naive = datetime(2026, 1, 1, 12, 0)
+    """A naive datetime names no instant (it would be read as host-local time), so hashing an
+    event that carries one fails instead of depending on the host's timezone."""
+    event = make_audit_event(occurred_at=datetime(2026, 1, 1, 12, 0))
 
-    with pytest.raises((TypeError, ValueError, DomainError)):
-        canonical_timestamp(naive)
+    with pytest.raises(InvalidValue) as raised:
+        event_hash(event, GENESIS_HASH)
+
+    assert raised.value.field == "occurredAt"
 
 
 def test_the_same_event_in_two_timezones_hashes_the_same() -> None:

@@ -13,6 +13,7 @@ from agentidp.domain.scopes import (
     KNOWN_SCOPES,
     TOKENS_READ,
     format_scope,
+    grantable,
     narrow,
     parse_scope,
     scope_collection,
@@ -271,6 +272,29 @@ def test_repeated_narrowing_only_ever_shrinks(
         current = narrowed
 
     assert current <= root
+
+
+@given(requested=scope_sets(), granted=scope_sets())
+def test_grantable_returns_the_request_iff_the_granter_holds_it(
+    requested: frozenset[str], granted: frozenset[str]
+) -> None:
+    """Delegation never widens: the request comes back as-is when held, else ScopeNotGranted."""
+
+    if requested <= granted:
+        assert grantable(requested, granted) == requested
+    else:
+        with pytest.raises(ScopeNotGranted) as raised:
+            grantable(requested, granted)
+        assert (raised.value.requested, raised.value.available) == (requested, granted)
+
+
+@given(granted=scope_sets())
+def test_an_empty_grant_request_grants_nothing(granted: frozenset[str]) -> None:
+    """Unlike narrow's RFC 6749 default, an empty grant request is the empty set."""
+
+    result = grantable(frozenset(), granted)
+
+    assert result == frozenset()
 
 
 def test_scope_not_granted_lists_sorted_requested_and_available() -> None:
