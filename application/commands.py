@@ -117,6 +117,16 @@ class IssueToken:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthenticateClient:
+    """Client authentication for introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
+    purpose: str = "introspection"
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
 class IntrospectToken:
     """RFC 7662 token introspection."""
 

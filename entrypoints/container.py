@@ -101,6 +101,7 @@ class Container(containers.DeclarativeContainer):
     # Agents
     register_agent = providers.Factory(agents.RegisterAgentUseCase, uow, clock, ids)
     get_agent = providers.Factory(agents.GetAgentUseCase, uow, clock, ids)
+    describe_caller = providers.Factory(agents.DescribeCallerUseCase, uow, clock, ids)
     list_agents = providers.Factory(agents.ListAgentsUseCase, uow, clock, ids)
     update_agent = providers.Factory(agents.UpdateAgentUseCase, uow, clock, ids)
     suspend_agent = providers.Factory(agents.SuspendAgentUseCase, uow, clock, ids)
@@ -124,6 +125,9 @@ class Container(containers.DeclarativeContainer):
     # Tokens
     _token_args = (uow, clock, ids, signer, revocations, token_settings)
     issue_token = providers.Factory(tokens.IssueTokenUseCase, *_token_args, authenticator)
+    authenticate_client = providers.Factory(
+        tokens.AuthenticateClientUseCase, *_token_args, authenticator
+    )
     authenticate_bearer = providers.Factory(tokens.AuthenticateBearerUseCase, *_token_args)
     introspect_token = providers.Factory(tokens.IntrospectTokenUseCase, *_token_args)
     revoke_token = providers.Factory(tokens.RevokeTokenUseCase, *_token_args)

@@ -21,7 +21,7 @@ from ..commands import (
     RegisterAgent,
     UpdateAgent,
 )
-from ..errors import InvalidRequest
+from ..errors import AgentNotFound, InvalidRequest
 from ..ports.repositories import AgentFilter, Page
 from ..ports.system import Clock, IdGenerator
 from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -112,6 +112,17 @@ class GetAgentUseCase(_AgentUseCase):
         cmd.principal.require_scope(AGENTS_READ)
         async with self._uow() as uow:
             return await load_agent(uow, cmd.principal, cmd.agent_id)
+
+
+class DescribeCallerUseCase(_AgentUseCase):
+    """The calling agent itself (OIDC UserInfo analogue): any valid token may ask, no scope."""
+
+    async def __call__(self, principal: Principal) -> Agent:
+        """Raises: AgentNotFound (the operator, or an agent that no longer exists)."""
+        if principal.subject is None:
+            raise AgentNotFound(agent_id="operator")
+        async with self._uow() as uow:
+            return await load_agent(uow, principal, principal.subject)
 
 
 class ListAgentsUseCase(_AgentUseCase):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from agentidp.domain.agent import Agent
 from agentidp.domain.audit import AuditAction, Outcome
 from agentidp.domain.errors import DomainError
 from agentidp.domain.ids import TokenId
@@ -15,12 +16,15 @@ from agentidp.domain.token import AccessTokenClaims, MalformedClaims
 
 from ..audit_trail import AuditTrail
 from ..client_auth import ClientAuthenticator
-from ..commands import IntrospectToken, IssueToken, Origin, RevokeToken
+from ..commands import AuthenticateClient, IntrospectToken, IssueToken, Origin, RevokeToken
 from ..errors import AgentNotPermitted, InvalidClient, TenantMismatch, Unauthenticated
 from ..ports.security import RevocationList, TokenRejected, TokenSigner
 from ..ports.system import Clock, IdGenerator
-from ..ports.unit_of_work import UnitOfWorkFactory
+from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from ..principal import Principal
+
+#: How audit events name what a client authenticated for.
+GRANT_CLIENT_CREDENTIALS = "client_credentials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +111,8 @@ class _TokenUseCase:
             await uow.commit()
 
 
-class IssueTokenUseCase(_TokenUseCase):
-    """Client credentials grant: authenticate the agent, narrow the scope, sign, audit.
-
-    The ``token.issued`` audit event is committed before the token is returned; a refusal is
-    audited as ``auth.failed`` with its reason.
-    """
+class _ClientAuthenticatingUseCase(_TokenUseCase):
+    """Base of the use cases whose caller proves a client secret (RFC 6749 §2.3.1)."""
 
     def __init__(
         self,
@@ -127,29 +127,85 @@ class IssueTokenUseCase(_TokenUseCase):
         super().__init__(uow, clock, ids, signer, revocations, settings)
         self._authenticator = authenticator
 
+    async def _authenticated_agent(
+        self, uow: UnitOfWork, client_id: str, secret: str, origin: Origin, purpose: str
+    ) -> Agent:
+        """The agent that proved ``secret``, if it and its organization are active.
+
+        Every refusal is audited as ``auth.failed`` with its reason (committed before raising).
+
+        Raises:
+            InvalidClient: authentication failed (one answer for every cause).
+            AgentNotPermitted: the agent or its organization is not active.
+        """
+        auth = await self._authenticator.authenticate(uow, client_id, secret)
+        agent = auth.agent
+        if auth.failure is not None or agent is None:
+            reason = auth.failure.value if auth.failure else "unknown"
+            organization_id = agent.organization_id if agent else None
+            await self._refuse(uow, client_id, organization_id, origin, reason, purpose)
+            raise InvalidClient()
+        if not agent.is_active:
+            reason = f"agent_{agent.status.value}"
+            await self._refuse(uow, client_id, agent.organization_id, origin, reason, purpose)
+            raise AgentNotPermitted()
+        organization = await uow.organizations.get(agent.organization_id)
+        if organization is None or not organization.is_active:
+            reason = "organization_inactive"
+            await self._refuse(uow, client_id, agent.organization_id, origin, reason, purpose)
+            raise AgentNotPermitted()
+        return agent
+
+    async def _refuse(
+        self,
+        uow: UnitOfWork,
+        client_id: str,
+        organization_id: str | None,
+        origin: Origin,
+        reason: str,
+        purpose: str,
+    ) -> None:
+        await uow.audit.append(
+            self._trail.event(
+                AuditAction.AUTH_FAILED,
+                organization_id=organization_id,
+                actor_id=None,
+                agent_id=client_id if organization_id else None,
+                origin=origin,
+                outcome=Outcome.FAILURE,
+                metadata={"reason": reason, "purpose": purpose},
+            )
+        )
+        await uow.commit()
+
+
+class IssueTokenUseCase(_ClientAuthenticatingUseCase):
+    """Client credentials grant: authenticate the agent, narrow the scope, sign, audit.
+
+    The ``token.issued`` audit event is committed before the token is returned; a refusal is
+    audited as ``auth.failed`` with its reason.
+    """
+
     async def __call__(self, cmd: IssueToken) -> IssuedToken:
         """Raises: InvalidClient (every authentication failure alike), AgentNotPermitted
-        (suspended or decommissioned agent), InvalidScope / ScopeNotGranted."""
+        (suspended or decommissioned agent, inactive organization), InvalidScope /
+        ScopeNotGranted."""
         async with self._uow() as uow:
-            auth = await self._authenticator.authenticate(uow, cmd.client_id, cmd.client_secret)
-            agent = auth.agent
-            if auth.failure is not None or agent is None:
-                reason = auth.failure.value if auth.failure else "unknown"
-                await self._refuse(uow, cmd, agent.organization_id if agent else None, reason)
-                raise InvalidClient()
-            if not agent.is_active:
-                await self._refuse(uow, cmd, agent.organization_id, f"agent_{agent.status.value}")
-                raise AgentNotPermitted()
-            organization = await uow.organizations.get(agent.organization_id)
-            if organization is None or not organization.is_active:
-                await self._refuse(uow, cmd, agent.organization_id, "organization_inactive")
-                raise AgentNotPermitted()
+            agent = await self._authenticated_agent(
+                uow, cmd.client_id, cmd.client_secret, cmd.origin, GRANT_CLIENT_CREDENTIALS
+            )
             try:
                 scope = narrow(parse_scope(cmd.scope or ""), agent.scopes)
             except DomainError:
-                await self._refuse(uow, cmd, agent.organization_id, "invalid_scope")
+                await self._refuse(
+                    uow,
+                    cmd.client_id,
+                    agent.organization_id,
+                    cmd.origin,
+                    "invalid_scope",
+                    GRANT_CLIENT_CREDENTIALS,
+                )
                 raise
-            now = self._clock.now()
             claims = AccessTokenClaims.issue(
                 issuer=self._settings.issuer,
                 audience=self._settings.audience,
@@ -157,7 +213,7 @@ class IssueTokenUseCase(_TokenUseCase):
                 organization_id=agent.organization_id,
                 scope=scope,
                 jti=TokenId(self._ids.new_id()),
-                now=now,
+                now=self._clock.now(),
                 ttl=self._settings.ttl,
             )
             token = self._signer.sign(claims.to_dict())
@@ -177,21 +233,21 @@ class IssueTokenUseCase(_TokenUseCase):
             access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope)
         )
 
-    async def _refuse(
-        self, uow: Any, cmd: IssueToken, organization_id: str | None, reason: str
-    ) -> None:
-        await uow.audit.append(
-            self._trail.event(
-                AuditAction.AUTH_FAILED,
-                organization_id=organization_id,
-                actor_id=None,
-                agent_id=cmd.client_id if organization_id else None,
-                origin=cmd.origin,
-                outcome=Outcome.FAILURE,
-                metadata={"reason": reason, "grantType": "client_credentials"},
+
+class AuthenticateClientUseCase(_ClientAuthenticatingUseCase):
+    """Introspection and revocation callers that authenticate with client credentials
+    (RFC 7662 §2.1, RFC 7009 §2.1) act as their agent, exactly as the token endpoint would
+    authenticate them; refusals are audited the same way."""
+
+    async def __call__(self, cmd: AuthenticateClient) -> Principal:
+        """Raises: InvalidClient, AgentNotPermitted."""
+        async with self._uow() as uow:
+            agent = await self._authenticated_agent(
+                uow, cmd.client_id, cmd.client_secret, cmd.origin, cmd.purpose
             )
+        return Principal(
+            subject=agent.id, organization_id=agent.organization_id, scopes=agent.scopes
         )
-        await uow.commit()
 
 
 class AuthenticateBearerUseCase(_TokenUseCase):

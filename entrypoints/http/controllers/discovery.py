@@ -14,9 +14,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 
-from agentidp.application.errors import AgentNotFound
 from agentidp.application.principal import Principal
-from agentidp.domain.ids import AgentId
 from agentidp.domain.scopes import KNOWN_SCOPES, format_scope
 
 from ...container import Container
@@ -108,13 +106,8 @@ async def describe_agent(container: Container, principal: Principal) -> AgentInf
     Raises:
         AgentNotFound: the agent no longer exists (or is in another organization).
     """
-    if principal.subject is None:
-        raise AgentNotFound()
-    uow_factory = container.uow()
-    async with uow_factory() as uow:
-        agent = await uow.agents.get(AgentId(principal.subject))
-    if agent is None or agent.organization_id != principal.organization_id:
-        raise AgentNotFound(agent_id=principal.subject)
+    describe_caller = container.describe_caller()
+    agent = await describe_caller(principal)
     return AgentInfoOut(
         sub=agent.id,
         agent_type=agent.agent_type.value,

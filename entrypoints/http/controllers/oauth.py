@@ -18,8 +18,13 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import SecurityRequirement
 
-from agentidp.application.commands import IntrospectToken, IssueToken, Origin, RevokeToken
-from agentidp.application.errors import AgentNotPermitted
+from agentidp.application.commands import (
+    AuthenticateClient,
+    IntrospectToken,
+    IssueToken,
+    Origin,
+    RevokeToken,
+)
 from agentidp.application.principal import Principal
 
 from ...container import Container
@@ -57,7 +62,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
     revoke_token = container.revoke_token
 
     async def authenticate_caller(
-        headers: RequestHeaders, form: Mapping[str, str]
+        headers: RequestHeaders, form: Mapping[str, str], origin: Origin, purpose: str
     ) -> Principal:
         """Introspection and revocation callers: a bearer token or client credentials."""
         token = bearer_token(headers.authorization)
@@ -70,7 +75,10 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
         credentials = client_credentials(headers.authorization, form)
         if credentials is None:
             raise invalid_client()
-        return await _client_principal(container, credentials.client_id, credentials.client_secret)
+        authenticate_client = container.authenticate_client()
+        return await authenticate_client(
+            AuthenticateClient(credentials.client_id, credentials.client_secret, purpose, origin)
+        )
 
     @post(
         "/api/v1/token",
@@ -131,7 +139,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
         try:
             headers, form, origin = await _read(request)
             token = _required_token(form)
-            principal = await authenticate_caller(headers, form)
+            principal = await authenticate_caller(headers, form, origin, "introspection")
             use_case = introspect_token()
             result = await use_case(IntrospectToken(principal, token, origin))
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
@@ -156,7 +164,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
         try:
             headers, form, origin = await _read(request)
             token = _required_token(form)
-            principal = await authenticate_caller(headers, form)
+            principal = await authenticate_caller(headers, form, origin, "revocation")
             use_case = revoke_token()
             await use_case(RevokeToken(principal, token, origin))
         except Exception as exc:  # noqa: BLE001 — rendered (and logged if unexpected) in §5.2 form
@@ -178,25 +186,6 @@ def _required_token(form: Mapping[str, str]) -> str:
     if token is None:
         raise OAuthRequestError("invalid_request", "token is required.")
     return token
-
-
-async def _client_principal(container: Container, client_id: str, secret: str) -> Principal:
-    """Authenticate a client the way the token endpoint does and act as its agent.
-
-    Raises:
-        OAuthRequestError: authentication failed (401 ``invalid_client``, one answer for all).
-        AgentNotPermitted: the agent is not active.
-    """
-    authenticator = container.authenticator()
-    uow_factory = container.uow()
-    async with uow_factory() as uow:
-        result = await authenticator.authenticate(uow, client_id, secret)
-    agent = result.agent
-    if result.failure is not None or agent is None:
-        raise invalid_client()
-    if not agent.is_active:
-        raise AgentNotPermitted()
-    return Principal(subject=agent.id, organization_id=agent.organization_id, scopes=agent.scopes)
 
 
 def _documented(schema: type[msgspec.Struct] | None, description: str) -> ResponseSpec:

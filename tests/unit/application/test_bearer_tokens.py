@@ -9,12 +9,20 @@ import pytest
 from usecase_world import open_world
 
 from agentidp.application.commands import (
+    AuthenticateClient,
     ChangeAgentStatus,
     ChangeCredential,
     IntrospectToken,
     RevokeToken,
 )
-from agentidp.application.errors import NotResourceOwner, TenantMismatch, Unauthenticated
+from agentidp.application.errors import (
+    AgentNotFound,
+    AgentNotPermitted,
+    InvalidClient,
+    NotResourceOwner,
+    TenantMismatch,
+    Unauthenticated,
+)
 from agentidp.application.principal import Principal
 from agentidp.domain.audit import AuditAction
 
@@ -325,3 +333,61 @@ async def test_revoking_an_expired_token_is_a_silent_no_op(world, tenant):
 
     assert not await world.container.revocations().is_revoked(world.verify(token)["jti"])
     assert await world.chain_length() == before
+
+
+# -- client authentication for introspection and revocation ------------------------------------
+
+
+async def test_client_credentials_make_the_agent_the_principal(world, tenant):
+    """A client that proves its secret acts as its agent, with the agent's granted scopes."""
+    agent, secret = await world.client(tenant, scopes=("agents:read", "tokens:read"))
+
+    principal = await world.run.authenticate_client(AuthenticateClient(agent.id, secret))
+
+    assert principal == Principal(
+        subject=agent.id,
+        organization_id=tenant.organization_id,
+        scopes=frozenset({"agents:read", "tokens:read"}),
+    )
+
+
+async def test_a_failed_client_authentication_is_audited_with_its_purpose(world, tenant):
+    """A wrong secret at the revocation endpoint is InvalidClient and leaves one auth.failed
+    event naming the purpose, like a refused token request."""
+    agent, _ = await world.client(tenant)
+    before = await world.chain_length()
+    wrong = "sk_live_" + "0" * 64
+
+    with pytest.raises(InvalidClient):
+        await world.run.authenticate_client(AuthenticateClient(agent.id, wrong, "revocation"))
+
+    [event] = await world.events_since(before)
+    assert event.event.action is AuditAction.AUTH_FAILED
+    assert event.event.metadata == {"reason": "bad_secret", "purpose": "revocation"}
+
+
+async def test_a_suspended_agent_cannot_authenticate_as_a_client(world, tenant):
+    """Proving the secret of a suspended agent is AgentNotPermitted."""
+    agent, secret = await world.client(tenant)
+    await world.run.suspend_agent(ChangeAgentStatus(tenant.principal, agent.id))
+
+    with pytest.raises(AgentNotPermitted):
+        await world.run.authenticate_client(AuthenticateClient(agent.id, secret))
+
+
+# -- describe caller (/agent-info) --------------------------------------------------------------
+
+
+async def test_describe_caller_returns_the_calling_agent_without_any_scope(world, tenant):
+    """Any authenticated agent may read its own record, even with no scope at all."""
+    agent, _ = await world.client(tenant)
+
+    described = await world.run.describe_caller(world.principal_of(agent, scopes=frozenset()))
+
+    assert described.id == agent.id
+
+
+async def test_describe_caller_has_nothing_for_the_operator(world, tenant):
+    """The operator is not an agent: AgentNotFound."""
+    with pytest.raises(AgentNotFound):
+        await world.run.describe_caller(Principal.operator(tenant.organization_id))

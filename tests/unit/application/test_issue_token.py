@@ -187,7 +187,7 @@ async def test_malformed_client_credentials_are_invalid_client(world, client_id,
 
     [event] = events
     assert event.event.metadata == {"reason": "malformed_credentials",
-                                    "grantType": "client_credentials"}
+                                    "purpose": "client_credentials"}
 
 
 async def test_wrong_secret_for_a_warm_credential_is_still_refused(world, tenant):
@@ -280,7 +280,7 @@ async def test_every_refusal_writes_exactly_one_auth_failed_event_and_no_token_e
         assert event.event.action is AuditAction.AUTH_FAILED
         assert event.event.outcome is Outcome.FAILURE
         assert event.event.actor_id is None
-        assert event.event.metadata["grantType"] == "client_credentials"
+        assert event.event.metadata["purpose"] == "client_credentials"
     assert world.state() == state
 
 
