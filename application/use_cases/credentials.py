@@ -12,11 +12,12 @@ from agentidp.domain.ids import AgentId, CredentialId, OrganizationId
 from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE
 
 from ..audit_trail import AuditTrail
-from ..commands import ChangeCredential, GenerateCredential, ListCredentials
+from ..commands import ChangeCredential, GenerateCredential, ListCredentials, Origin
 from ..errors import InvalidRequest
 from ..ports.security import SecretHasher
 from ..ports.system import Clock, IdGenerator
-from ..ports.unit_of_work import UnitOfWorkFactory
+from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from ..principal import Principal
 from ..tenancy import load_agent, load_credential
 
 
@@ -71,6 +72,25 @@ class _CredentialUseCase:
         self._hasher = hasher
         self._trail = AuditTrail(clock, ids)
 
+    async def _record(
+        self,
+        uow: UnitOfWork,
+        action: AuditAction,
+        principal: Principal,
+        origin: Origin,
+        credential: Credential,
+    ) -> None:
+        await uow.audit.append(
+            self._trail.event(
+                action,
+                organization_id=credential.organization_id,
+                actor_id=principal.actor,
+                agent_id=credential.agent_id,
+                origin=origin,
+                metadata={"credentialId": credential.id},
+            )
+        )
+
     async def _new_secret(self) -> tuple[str, str]:
         secret = format_client_secret(self._ids.secret_hex())
         return secret, await self._hasher.hash(secret)
@@ -99,15 +119,8 @@ class GenerateCredentialUseCase(_CredentialUseCase):
                 expires_at=cmd.expires_at,
             )
             await uow.credentials.add(credential)
-            await uow.audit.append(
-                self._trail.event(
-                    AuditAction.CREDENTIAL_GENERATED,
-                    organization_id=agent.organization_id,
-                    actor_id=cmd.principal.actor,
-                    agent_id=agent.id,
-                    origin=cmd.origin,
-                    metadata={"credentialId": credential.id},
-                )
+            await self._record(
+                uow, AuditAction.CREDENTIAL_GENERATED, cmd.principal, cmd.origin, credential
             )
             await uow.commit()
         return IssuedSecret(credential=CredentialView.of(credential), client_secret=secret)
@@ -145,15 +158,8 @@ class RotateCredentialUseCase(_CredentialUseCase):
                 new_secret_hash=secret_hash, now=self._clock.now(), expires_at=cmd.expires_at
             )
             await uow.credentials.update(credential)
-            await uow.audit.append(
-                self._trail.event(
-                    AuditAction.CREDENTIAL_ROTATED,
-                    organization_id=agent.organization_id,
-                    actor_id=cmd.principal.actor,
-                    agent_id=agent.id,
-                    origin=cmd.origin,
-                    metadata={"credentialId": credential.id},
-                )
+            await self._record(
+                uow, AuditAction.CREDENTIAL_ROTATED, cmd.principal, cmd.origin, credential
             )
             await uow.commit()
         return IssuedSecret(credential=CredentialView.of(credential), client_secret=secret)
@@ -172,15 +178,8 @@ class RevokeCredentialUseCase(_CredentialUseCase):
             credential = await load_credential(uow, agent, cmd.credential_id)
             credential.revoke(now=self._clock.now())
             await uow.credentials.update(credential)
-            await uow.audit.append(
-                self._trail.event(
-                    AuditAction.CREDENTIAL_REVOKED,
-                    organization_id=agent.organization_id,
-                    actor_id=cmd.principal.actor,
-                    agent_id=agent.id,
-                    origin=cmd.origin,
-                    metadata={"credentialId": credential.id},
-                )
+            await self._record(
+                uow, AuditAction.CREDENTIAL_REVOKED, cmd.principal, cmd.origin, credential
             )
             await uow.commit()
         return CredentialView.of(credential)
