@@ -173,6 +173,8 @@ class VerifyAuditChain:
     principal: Principal
     from_date: datetime | None = None
     to_date: datetime | None = None
+    #: A head hash recorded earlier outside the log; truncation after it is then detected.
+    expected_head: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,9 @@ from agentidp.domain.scopes import ADMIN_ORGS, KNOWN_SCOPES
 
 from .errors import InsufficientScope, NotResourceOwner, TenantMismatch
 
+#: The organization id of :meth:`Principal.deployment_operator`: never a real tenant's id.
+DEPLOYMENT = OrganizationId("*")
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -27,6 +30,18 @@ class Principal:
     def operator(cls, organization_id: OrganizationId) -> Principal:
         """The local operator (CLI, embedding code) acting on one organization with every scope."""
         return cls(subject=None, organization_id=organization_id, scopes=frozenset(KNOWN_SCOPES))
+
+    @classmethod
+    def deployment_operator(cls) -> Principal:
+        """The local operator acting on the deployment as a whole (e.g. verifying the audit
+        chain across every organization). Its organization matches no tenant, so any
+        tenant-scoped operation fails closed for it."""
+        return cls(subject=None, organization_id=DEPLOYMENT, scopes=frozenset(KNOWN_SCOPES))
+
+    @property
+    def is_operator(self) -> bool:
+        """True for the local operator (CLI, embedding code), who is not an agent."""
+        return self.subject is None
 
     @property
     def actor(self) -> str:

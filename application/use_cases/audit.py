@@ -10,7 +10,6 @@ from agentidp.domain.audit import (
     GENESIS_HASH,
     AuditAction,
     ChainedAuditEvent,
-    ChainVerification,
     Outcome,
     verify_chain,
 )
@@ -116,14 +115,27 @@ class GetAuditEventUseCase(_AuditUseCase):
         return stored
 
 
-class VerifyAuditChainUseCase(_AuditUseCase):
-    """Recompute the deployment-wide hash chain, optionally over a date range."""
+@dataclass(frozen=True, slots=True)
+class AuditChainReport:
+    """A verification result plus the head hash to record elsewhere as the next anchor."""
 
-    async def __call__(self, cmd: VerifyAuditChain) -> ChainVerification:
+    verified: bool
+    checked_count: int
+    broken_at: AuditEventId | None
+    #: Hash of the newest verified event (``None`` when the chain is broken or empty).
+    head_hash: str | None
+
+
+class VerifyAuditChainUseCase(_AuditUseCase):
+    """Recompute the deployment-wide hash chain, optionally over a date range and against an
+    anchored head."""
+
+    async def __call__(self, cmd: VerifyAuditChain) -> AuditChainReport:
         """Raises: InsufficientScope, InvalidRequest (``from_date`` after ``to_date``).
 
-        The chain spans every organization (one log per deployment). A break inside another
-        organization's events is reported as ``verified: false`` without that event's id.
+        The chain spans every organization (one log per deployment). For a tenant, a break
+        inside another organization's events is reported as ``verified: false`` without that
+        event's id; the local operator sees every id.
         """
         cmd.principal.require_scope(AUDIT_READ)
         _require_timezones(cmd.from_date, cmd.to_date)
@@ -137,14 +149,14 @@ class VerifyAuditChainUseCase(_AuditUseCase):
             events = await uow.audit.chain(cmd.from_date, cmd.to_date)
         # A range that starts mid-chain links to an event outside it: trust its stored link.
         expected = GENESIS_HASH if cmd.from_date is None else None
-        result = verify_chain(events, expected_previous=expected)
-        if result.broken_at is not None:
-            owner = next(
-                (e.event.organization_id for e in events if e.event.id == result.broken_at), None
-            )
+        result = verify_chain(events, expected_previous=expected, expected_head=cmd.expected_head)
+        broken_at = result.broken_at
+        if broken_at is not None and not cmd.principal.is_operator:
+            owner = next((e.event.organization_id for e in events if e.event.id == broken_at), None)
             if owner != cmd.principal.organization_id:
-                return ChainVerification(False, result.checked_count, None)
-        return result
+                broken_at = None
+        head = events[-1].hash if result.verified and events else None
+        return AuditChainReport(result.verified, result.checked_count, broken_at, head)
 
 
 def _require_timezones(since: datetime | None, until: datetime | None) -> None:

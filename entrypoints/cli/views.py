@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from agentidp.application.use_cases.audit import AuditChainReport
 from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
 from agentidp.application.use_cases.tokens import IssuedToken
 from agentidp.domain.agent import Agent
-from agentidp.domain.audit import ChainedAuditEvent, ChainVerification
+from agentidp.domain.audit import ChainedAuditEvent
 from agentidp.domain.organization import Organization
 
 
@@ -101,10 +102,11 @@ def audit_event(value: ChainedAuditEvent) -> dict[str, Any]:
     }
 
 
-def verification(value: ChainVerification) -> dict[str, Any]:
+def verification(value: AuditChainReport) -> dict[str, Any]:
     """The result of ``audit verify``, as ``GET /api/v1/audit/verify`` answers it."""
     return {
         "verified": value.verified,
         "checkedCount": value.checked_count,
         "brokenAtEventId": value.broken_at,
+        "headHash": value.head_hash,
     }

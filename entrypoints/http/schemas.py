@@ -304,6 +304,9 @@ class ChainVerificationOut(_Camel):
     verified: bool
     checked_count: int
     broken_at_event_id: str | None
+    #: Hash of the newest verified event: record it elsewhere and pass it back as
+    #: ``expectedHead`` to detect truncation of the log's tail.
+    head_hash: str | None
     from_date: datetime | UnsetType = UNSET
     to_date: datetime | UnsetType = UNSET
 

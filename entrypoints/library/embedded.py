@@ -32,14 +32,15 @@ from agentidp.application.commands import (
     IssueToken,
     Origin,
     RevokeToken,
+    VerifyAuditChain,
 )
 from agentidp.application.errors import OrganizationNotFound
 from agentidp.application.ports.security import TokenSigner
 from agentidp.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agentidp.application.principal import Principal
+from agentidp.application.use_cases.audit import AuditChainReport
 from agentidp.application.use_cases.organizations import Bootstrapped
 from agentidp.application.use_cases.tokens import IssuedToken
-from agentidp.domain.audit import GENESIS_HASH, ChainVerification, verify_chain
 from agentidp.domain.organization import Organization
 from agentidp.entrypoints.container import Container, build_container
 from agentidp.entrypoints.container import start as start_container
@@ -293,8 +294,11 @@ class AgentIdP:
     # -- audit ------------------------------------------------------------------------------
 
     async def verify_audit_chain(
-        self, from_date: datetime | None = None, to_date: datetime | None = None
-    ) -> ChainVerification:
+        self,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        expected_head: str | None = None,
+    ) -> AuditChainReport:
         """Recompute the deployment-wide audit hash chain and report the first break.
 
         Unlike :meth:`Tenant.verify_audit_chain`, this is the operator's view: a break is
@@ -304,14 +308,14 @@ class AgentIdP:
             from_date: verify only events that occurred at or after this instant; the first of
                 them is trusted to link to the (unchecked) event before it.
             to_date: verify only events that occurred at or before this instant.
+            expected_head: a ``head_hash`` recorded from an earlier verification; if the chain
+                no longer contains that event (its newest events were cut off), it fails.
         """
-        # NOTE: the VerifyAuditChain use case needs a tenant principal and hides the id of a
-        # break in another tenant's events; the operator owns every tenant, so this reads the
-        # chain through the same port and applies the same domain check without that filter.
-        async with self._unit_of_work() as uow:
-            events = await uow.audit.chain(from_date, to_date)
-        expected = GENESIS_HASH if from_date is None else None
-        return verify_chain(events, expected_previous=expected)
+        command = VerifyAuditChain(
+            Principal.deployment_operator(), from_date, to_date, expected_head
+        )
+        report: AuditChainReport = await self.container.verify_audit_chain()(command)
+        return report
 
     def _unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work on the open store (for the operator-only reads above)."""

@@ -30,10 +30,10 @@ from agentidp.application.commands import (
 )
 from agentidp.application.principal import Principal
 from agentidp.application.use_cases.agents import AgentPage
-from agentidp.application.use_cases.audit import AuditPage
+from agentidp.application.use_cases.audit import AuditChainReport, AuditPage
 from agentidp.application.use_cases.credentials import CredentialView, IssuedSecret
 from agentidp.domain.agent import Agent
-from agentidp.domain.audit import ChainedAuditEvent, ChainVerification
+from agentidp.domain.audit import ChainedAuditEvent
 from agentidp.entrypoints.container import Container
 
 #: Produces the principal for the next call (the operator's is fixed; an agent's is re-verified).
@@ -294,13 +294,13 @@ class Tenant:
 
     async def verify_audit_chain(
         self, *, from_date: datetime | None = None, to_date: datetime | None = None
-    ) -> ChainVerification:
+    ) -> AuditChainReport:
         """Verify the deployment-wide chain as this tenant sees it (needs ``audit:read``): a
         break in another organization's events reports ``verified=False`` without its id."""
         command = VerifyAuditChain(
             principal=await self._principal(), from_date=from_date, to_date=to_date
         )
-        result: ChainVerification = await self._container.verify_audit_chain()(command)
+        result: AuditChainReport = await self._container.verify_audit_chain()(command)
         return result
 
     async def _status_change(self, provider: Callable[[], Any], agent_id: str) -> Agent:

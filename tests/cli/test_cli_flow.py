@@ -194,7 +194,9 @@ def test_audit_verify_and_list_after_a_flow(agentidp: Cli, acme: dict[str, Any])
         "verified": True,
         "checkedCount": verified["checkedCount"],
         "brokenAtEventId": None,
+        "headHash": verified["headHash"],
     }
     assert verified["checkedCount"] >= 5
+    assert len(verified["headHash"]) == 64
     actions = {event["action"] for event in events["data"]}
     assert {"organization.created", "token.issued", "agent.created"} <= actions

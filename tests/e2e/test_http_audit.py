@@ -188,3 +188,23 @@ async def test_audit_needs_audit_read(client: AsyncTestClient[Any], org_a: Tenan
         response = await client.get(path, headers=reader.headers)
 
         assert_error(response, 403, "INSUFFICIENT_SCOPE")
+
+
+async def test_verify_against_the_current_head_passes_and_a_malformed_anchor_is_400(
+    client: AsyncTestClient[Any], org_a: Tenant
+) -> None:
+    """The headHash of one verification is a valid expectedHead for the next; an anchor that
+    is not a SHA-256 hex digest is refused as bad input."""
+    first = (await client.get(f"{AUDIT}/verify", headers=org_a.headers)).json()
+
+    anchored = await client.get(
+        f"{AUDIT}/verify", params={"expectedHead": first["headHash"]}, headers=org_a.headers
+    )
+    malformed = await client.get(
+        f"{AUDIT}/verify", params={"expectedHead": "not-a-hash"}, headers=org_a.headers
+    )
+
+    assert len(first["headHash"]) == 64
+    assert anchored.status_code == 200
+    assert anchored.json()["verified"] is True
+    assert_error(malformed, 400, "VALIDATION_ERROR")

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import click
 
-from agentidp.application.use_cases.audit import AuditPage
-from agentidp.domain.audit import AuditAction, ChainVerification, Outcome
+from agentidp.application.use_cases.audit import AuditChainReport, AuditPage
+from agentidp.domain.audit import AuditAction, Outcome
 from agentidp.embedded import AgentIdP
 from agentidp.tenant import Tenant
 
@@ -39,23 +39,41 @@ def audit() -> None:
     default=None,
     help="Verify events up to this instant (ISO 8601).",
 )
+@click.option(
+    "--expect-head",
+    "expected_head",
+    default=None,
+    help="A head hash recorded from an earlier verification; fail if the chain lost it.",
+)
 @json_option
 @click.pass_context
 def verify(
-    ctx: click.Context, from_date: datetime | None, to_date: datetime | None, as_json: bool
+    ctx: click.Context,
+    from_date: datetime | None,
+    to_date: datetime | None,
+    expected_head: str | None,
+    as_json: bool,
 ) -> None:
     """Recompute the deployment-wide hash chain. Exit 0 if intact, 1 if broken."""
     if from_date and to_date and from_date > to_date:
         raise click.BadParameter("--from must not be after --to.", param_hint="--from")
 
-    async def operation(idp: AgentIdP) -> ChainVerification:
-        return await idp.verify_audit_chain(from_date, to_date)
+    async def operation(idp: AgentIdP) -> AuditChainReport:
+        return await idp.verify_audit_chain(from_date, to_date, expected_head)
 
     result = run(operation)
     if as_json:
         output.emit_json(views.verification(result))
     elif result.verified:
-        click.echo(f"Audit chain verified: {result.checked_count} event(s) intact.")
+        click.echo(
+            f"Audit chain verified: {result.checked_count} event(s) intact; "
+            f"head {result.head_hash or '(empty)'}."
+        )
+    elif result.broken_at is None:
+        click.echo(
+            f"Audit chain BROKEN: the anchored head is gone ({result.checked_count} event(s) "
+            "remain and link correctly, so the newest events were removed)."
+        )
     else:
         click.echo(
             f"Audit chain BROKEN at event {result.broken_at} "

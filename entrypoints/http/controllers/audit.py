@@ -37,6 +37,15 @@ ToDate = Annotated[
     QueryParameter(name="toDate", max_length=64, description=_DATE_DOC,
               schema_extra={"format": "date-time"}),
 ]
+ExpectedHead = Annotated[
+    str | None,
+    QueryParameter(
+        name="expectedHead",
+        pattern="^[0-9a-f]{64}$",
+        description="A headHash recorded from an earlier verification (an anchor): the chain "
+        "must still contain that event, so cutting off the newest events is detected.",
+    ),
+]
 
 
 class AuditController(Controller):
@@ -89,14 +98,18 @@ class AuditController(Controller):
         verify_audit_chain: NamedDependency[VerifyAuditChainUseCase],
         from_date: FromDate = None,
         to_date: ToDate = None,
+        expected_head: ExpectedHead = None,
     ) -> ChainVerificationOut:
         """Recomputes every hash; reports the first broken event of the caller's organization."""
         since, until = parse_date("fromDate", from_date), parse_date("toDate", to_date)
-        result = await verify_audit_chain(VerifyAuditChain(principal, since, until))
+        result = await verify_audit_chain(
+            VerifyAuditChain(principal, since, until, expected_head)
+        )
         out = ChainVerificationOut(
             verified=result.verified,
             checked_count=result.checked_count,
             broken_at_event_id=result.broken_at,
+            head_hash=result.head_hash,
         )
         if since is not None:
             out.from_date = since

@@ -21,6 +21,7 @@ from agentidp.application.errors import (
     InvalidRequest,
     RetentionWindowExceeded,
 )
+from agentidp.application.principal import Principal
 from agentidp.domain.audit import AuditAction, Outcome
 
 
@@ -281,3 +282,34 @@ async def test_verify_detects_a_removed_event(world, tenant):
     result = await world.run.verify_audit_chain(VerifyAuditChain(tenant.principal))
 
     assert (result.verified, result.broken_at) == (False, follower.event.id)
+
+
+async def test_verify_reports_the_head_and_an_anchor_catches_tail_truncation(world, tenant):
+    """The report names the newest event's hash; verifying later against that anchor fails
+    once the newest events were cut off, though the shorter chain still links correctly."""
+    await _history(world, tenant)
+    anchor = await world.run.verify_audit_chain(VerifyAuditChain(tenant.principal))
+    chain = world.store.audit_chain
+    assert anchor.head_hash == chain[-1].hash
+
+    del chain[-1]  # NOTE: direct store edit, for the same reason as _tamper
+    unanchored = await world.run.verify_audit_chain(VerifyAuditChain(tenant.principal))
+    anchored = await world.run.verify_audit_chain(
+        VerifyAuditChain(tenant.principal, expected_head=anchor.head_hash)
+    )
+
+    assert unanchored.verified
+    assert (anchored.verified, anchored.broken_at, anchored.head_hash) == (False, None, None)
+
+
+async def test_the_deployment_operator_sees_the_id_of_any_broken_event(world, tenant, other_tenant):
+    """The local operator's view of the deployment-wide chain hides nothing."""
+    await _history(world, other_tenant)
+    victim = next(e for e in await world.chain() if e.event.action is AuditAction.AGENT_SUSPENDED)
+    _tamper(world, victim.event.id)
+
+    result = await world.run.verify_audit_chain(
+        VerifyAuditChain(Principal.deployment_operator())
+    )
+
+    assert (result.verified, result.broken_at) == (False, victim.event.id)
