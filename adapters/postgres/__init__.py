@@ -1,0 +1,1 @@
+"""PostgreSQL adapters (psycopg 3, async pool): the production store."""

@@ -1,0 +1,1 @@
+"""Redis adapters: revocation list, shared caches."""
