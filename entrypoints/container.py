@@ -98,6 +98,9 @@ class Container(containers.DeclarativeContainer):
     retention = providers.Callable(lambda s: timedelta(days=s.audit_retention_days), settings)
     authenticator = providers.Singleton(ClientAuthenticator, hasher, clock)
 
+    # Health: what /health and /health/detailed probe, by name.
+    health_pings = providers.Callable(lambda store: {"database": store.ping}, store)
+
     # Agents
     register_agent = providers.Factory(agents.RegisterAgentUseCase, uow, clock, ids)
     get_agent = providers.Factory(agents.GetAgentUseCase, uow, clock, ids)

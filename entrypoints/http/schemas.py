@@ -375,6 +375,22 @@ class AgentInfoOut(Struct, kw_only=True):
     scope: str
 
 
+class DependencyOut(_Camel):
+    """One dependency in ``/health/detailed``: ``healthy``, ``degraded`` or ``unreachable``."""
+
+    status: str
+    latency_ms: int
+
+
+class DetailedHealthOut(Struct, kw_only=True):
+    """``/health/detailed``: the worst dependency status overall, and each dependency's."""
+
+    status: str
+    version: str
+    uptime: int
+    checks: dict[str, DependencyOut]
+
+
 class HealthOut(Struct, kw_only=True):
     """Liveness: ``ok`` with 200 when every backing service answers, else ``degraded`` (503)."""
 

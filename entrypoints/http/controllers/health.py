@@ -1,8 +1,8 @@
-"""Liveness: ``GET /health`` pings the store and reports ``ok`` (200) or ``degraded`` (503)."""
+"""Health: ``GET /health`` (liveness, 200/503) and ``GET /health/detailed`` (per dependency
+status and latency, 200/207/503), probing what ``Container.health_pings`` lists."""
 
 from __future__ import annotations
 
-import logging
 import time
 from importlib.metadata import PackageNotFoundError, version
 from typing import Final
@@ -14,9 +14,9 @@ from litestar.openapi import ResponseSpec
 
 from ...container import Container
 from ..openapi import error_responses
-from ..schemas import HealthOut
+from ..probes import HTTP_STATUS, ProbeStatus, probe_all, worst
+from ..schemas import DependencyOut, DetailedHealthOut, HealthOut
 
-logger = logging.getLogger("agentidp.http")
 NO_CACHE: Final = {"Cache-Control": "no-store"}
 
 
@@ -38,38 +38,77 @@ def health_handlers(container: Container) -> list[HTTPRouteHandler]:
         tags=["health"],
         summary="Liveness and backing-service status",
         responses={
-            200: ResponseSpec(HealthOut, description="Every service is connected.",
-                              generate_examples=False),
-            503: ResponseSpec(HealthOut, description="A service is disconnected (`degraded`).",
-                              generate_examples=False),
+            200: ResponseSpec(
+                HealthOut, description="Every service is connected.", generate_examples=False
+            ),
+            503: ResponseSpec(
+                HealthOut,
+                description="A service is disconnected (`degraded`).",
+                generate_examples=False,
+            ),
             **error_responses(500),
         },
     )
     async def health() -> Response[bytes]:
-        """200 ``ok`` when the store answers its ping, else 503 ``degraded``."""
-        database = await _ping(container)
-        healthy = database == "connected"
+        """200 ``ok`` when every backing service answers its ping, else 503 ``degraded``."""
+        results = await probe_all(container.health_pings())
+        healthy = all(r.status is not ProbeStatus.UNREACHABLE for r in results.values())
         body = HealthOut(
             status="ok" if healthy else "degraded",
             version=release,
             uptime=int(time.monotonic() - started),
-            services={"database": database},
+            services={
+                name: "disconnected" if r.status is ProbeStatus.UNREACHABLE else "connected"
+                for name, r in results.items()
+            },
         )
-        return Response(
-            msgspec.json.encode(body),
-            status_code=200 if healthy else 503,
-            media_type="application/json",
-            headers=NO_CACHE,
+        return _json(body, 200 if healthy else 503)
+
+    @get(
+        "/health/detailed",
+        tags=["health"],
+        summary="Each dependency's status and latency (200 healthy, 207 degraded, 503 down)",
+        responses={
+            200: ResponseSpec(
+                DetailedHealthOut,
+                description="Every dependency is healthy.",
+                generate_examples=False,
+            ),
+            207: ResponseSpec(
+                DetailedHealthOut,
+                description="A dependency answered slowly.",
+                generate_examples=False,
+            ),
+            503: ResponseSpec(
+                DetailedHealthOut,
+                description="A dependency is unreachable.",
+                generate_examples=False,
+            ),
+            **error_responses(500),
+        },
+    )
+    async def health_detailed() -> Response[bytes]:
+        """Probes every configured dependency (3000 ms timeout, degraded above 1000 ms)."""
+        results = await probe_all(container.health_pings())
+        overall = worst(results)
+        body = DetailedHealthOut(
+            status=overall.value,
+            version=release,
+            uptime=int(time.monotonic() - started),
+            checks={
+                name: DependencyOut(status=r.status.value, latency_ms=r.latency_ms)
+                for name, r in results.items()
+            },
         )
+        return _json(body, HTTP_STATUS[overall])
 
-    return [health]
+    return [health, health_detailed]
 
 
-async def _ping(container: Container) -> str:
-    try:
-        store = container.store()
-        await store.ping()
-    except Exception as exc:  # noqa: BLE001 — any failure means "disconnected"; logged below
-        logger.warning("Health check: the store did not answer its ping (%s).", type(exc).__name__)
-        return "disconnected"
-    return "connected"
+def _json(body: object, status_code: int) -> Response[bytes]:
+    return Response(
+        msgspec.json.encode(body),
+        status_code=status_code,
+        media_type="application/json",
+        headers=NO_CACHE,
+    )
