@@ -30,6 +30,16 @@ class StoreBackend(StrEnum):
 
     MEMORY = "memory"
     SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+_SCHEMES = {
+    "memory": StoreBackend.MEMORY,
+    "sqlite": StoreBackend.SQLITE,
+    "": StoreBackend.SQLITE,  # a bare path
+    "postgresql": StoreBackend.POSTGRES,
+    "postgres": StoreBackend.POSTGRES,
+}
 
 
 SIGNING_ALGORITHMS = ("RS256", "ES256", "EdDSA")
@@ -45,6 +55,16 @@ class Argon2Parameters:
 
 
 @dataclass(frozen=True, slots=True)
+class PoolSettings:
+    """PostgreSQL connection pool (the spec's defaults: max 20, min 2, idle 30 s, connect 5 s)."""
+
+    min_size: int = 2
+    max_size: int = 20
+    idle_timeout_seconds: float = 30.0
+    connect_timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable, validated. Build with :meth:`from_env` or directly in tests."""
 
@@ -55,6 +75,10 @@ class Settings:
     workers: int = 1
     data_dir: Path = Path(".agentidp")
     database_url: str = ""
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    redis_url: str | None = None
+    #: Deployment secret keying caches shared between workers (verified-secret tags in Redis).
+    secret_key: bytes | None = field(default=None, repr=False)
     signing_algorithm: str = "RS256"
     token_ttl_seconds: int = 3600
     token_audience: str = ""
@@ -78,8 +102,7 @@ class Settings:
     @property
     def store_backend(self) -> StoreBackend:
         """Derived from the database URL scheme."""
-        scheme = urlsplit(self.database_url).scheme
-        return StoreBackend.MEMORY if scheme == "memory" else StoreBackend.SQLITE
+        return _SCHEMES[urlsplit(self.database_url).scheme]
 
     @property
     def sqlite_path(self) -> Path:
@@ -100,10 +123,21 @@ class Settings:
                 f"AGENTIDP_SIGNING_ALGORITHM must be one of {', '.join(SIGNING_ALGORITHMS)}."
             )
         scheme = urlsplit(self.database_url).scheme
-        if scheme not in ("memory", "sqlite", ""):
+        if scheme not in _SCHEMES:
             raise ConfigurationError(
-                "AGENTIDP_DATABASE_URL must be sqlite:///path or memory:// "
-                "(PostgreSQL arrives with the production adapters)."
+                "AGENTIDP_DATABASE_URL must be postgresql://…, sqlite:///path or memory://."
+            )
+        if self.redis_url is not None and urlsplit(self.redis_url).scheme not in (
+            "redis",
+            "rediss",
+            "unix",
+        ):
+            raise ConfigurationError("AGENTIDP_REDIS_URL must be a redis:// or rediss:// URL.")
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise ConfigurationError("AGENTIDP_SECRET_KEY must hold at least 32 bytes (64 hex).")
+        if not 1 <= self.pool.min_size <= self.pool.max_size:
+            raise ConfigurationError(
+                "Pool sizes need 1 <= AGENTIDP_DB_POOL_MIN <= AGENTIDP_DB_POOL_MAX."
             )
         if self.environment is Environment.PRODUCTION:
             if self.store_backend is StoreBackend.MEMORY:
@@ -149,6 +183,21 @@ class Settings:
         data_dir = Path(get("DATA_DIR", ".agentidp")).expanduser()
         port = integer("PORT", 8000)
         host = get("HOST", "127.0.0.1")
+        secret_hex = get("SECRET_KEY", "")
+        try:
+            secret_key = bytes.fromhex(secret_hex) if secret_hex else None
+        except ValueError:
+            raise ConfigurationError("AGENTIDP_SECRET_KEY must be hexadecimal.") from None
+
+        def seconds(name: str, default: float) -> float:
+            raw = get(name, str(default))
+            try:
+                return float(raw)
+            except ValueError:
+                raise ConfigurationError(
+                    f"AGENTIDP_{name} must be a number, got {raw!r}."
+                ) from None
+
         return cls(
             environment=environment,
             public_url=get("PUBLIC_URL", f"http://{host}:{port}"),
@@ -157,6 +206,14 @@ class Settings:
             workers=integer("WORKERS", 1),
             data_dir=data_dir,
             database_url=get("DATABASE_URL", ""),
+            pool=PoolSettings(
+                min_size=integer("DB_POOL_MIN", 2),
+                max_size=integer("DB_POOL_MAX", 20),
+                idle_timeout_seconds=seconds("DB_POOL_IDLE_TIMEOUT_SECONDS", 30.0),
+                connect_timeout_seconds=seconds("DB_CONNECT_TIMEOUT_SECONDS", 5.0),
+            ),
+            redis_url=get("REDIS_URL", "") or None,
+            secret_key=secret_key,
             signing_algorithm=get("SIGNING_ALGORITHM", "RS256"),
             token_ttl_seconds=integer("TOKEN_TTL_SECONDS", 3600),
             token_audience=get("TOKEN_AUDIENCE", ""),
