@@ -7,6 +7,7 @@ all build this same container.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from agentidp.adapters.crypto.signer import JwtTokenSigner
 from agentidp.adapters.crypto.verified_cache import CachingSecretHasher
 from agentidp.adapters.memory.revocation_list import InMemoryRevocationList
 from agentidp.adapters.memory.store import InMemoryStore
+from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
+from agentidp.adapters.redis import RedisCachingSecretHasher, RedisClient, RedisRevocationList
 from agentidp.adapters.sqlite.revocation_list import SqliteRevocationList
 from agentidp.adapters.sqlite.store import SqliteStore
 from agentidp.adapters.system import RandomIds, SystemClock
@@ -30,6 +33,25 @@ from .settings import Settings
 
 def _backend(settings: Settings) -> str:
     return settings.store_backend.value
+
+
+def _cache(settings: Settings) -> str:
+    """``redis`` when a Redis URL is configured, else ``local`` (in-process)."""
+    return "redis" if settings.redis_url else "local"
+
+
+def _secret_cache(settings: Settings) -> str:
+    """Verified-secret tags are shared through Redis only under a key every worker shares."""
+    return "redis" if settings.redis_url and settings.secret_key else "local"
+
+
+def _unexpired_revocations(durable: PostgresRevocationList) -> Any:
+    """The loader Redis rebuilds its revocation cache from (after a restart or a flush)."""
+
+    async def load() -> list[tuple[str, int]]:
+        return await durable.all_unexpired(time.time())
+
+    return load
 
 
 async def _store_lifecycle(store: Any) -> AsyncIterator[Any]:
@@ -46,6 +68,7 @@ class Container(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     backend = providers.Callable(_backend, settings)
+    cache = providers.Callable(_cache, settings)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIds)
@@ -56,37 +79,69 @@ class Container(containers.DeclarativeContainer):
         sqlite=providers.Singleton(
             SqliteStore, providers.Callable(lambda s: s.sqlite_path, settings)
         ),
+        postgres=providers.Singleton(
+            PostgresStore,
+            providers.Callable(lambda s: s.database_url, settings),
+            pool_min=providers.Callable(lambda s: s.pool.min_size, settings),
+            pool_max=providers.Callable(lambda s: s.pool.max_size, settings),
+            idle_timeout=providers.Callable(lambda s: s.pool.idle_timeout_seconds, settings),
+            connect_timeout=providers.Callable(lambda s: s.pool.connect_timeout_seconds, settings),
+        ),
     )
+    redis = providers.Singleton(RedisClient, providers.Callable(lambda s: s.redis_url, settings))
     # The lifecycle resource opens and closes the store; nothing depends on it directly, so
     # every other provider stays synchronous (an async resource as a dependency would turn
     # each use-case factory into an awaitable, on the hot path too).
     store_resource = providers.Resource(_store_lifecycle, store)
     uow = providers.Callable(lambda store: store.unit_of_work, store)
 
-    revocations = providers.Selector(
+    durable_revocations = providers.Selector(
         backend,
         memory=providers.Singleton(InMemoryRevocationList),
         sqlite=providers.Singleton(SqliteRevocationList, store),
+        postgres=providers.Singleton(PostgresRevocationList, store),
     )
+    revocations = providers.Selector(
+        cache,
+        local=durable_revocations,
+        redis=providers.Singleton(
+            RedisRevocationList,
+            redis,
+            durable_revocations,
+            loader=providers.Callable(_unexpired_revocations, durable_revocations),
+        ),
+    )
+    # Signing keys live in the data directory whenever state is durable (SQLite or PostgreSQL).
     keys = providers.Selector(
-        backend,
+        providers.Callable(lambda s: "memory" if s.store_backend == "memory" else "file", settings),
         memory=providers.Singleton(
             MemoryKeyStore, providers.Callable(lambda s: s.signing_algorithm, settings)
         ),
-        sqlite=providers.Singleton(
+        file=providers.Singleton(
             FileKeyStore,
             providers.Callable(lambda s: s.data_dir, settings),
             providers.Callable(lambda s: s.signing_algorithm, settings),
         ),
     )
     signer = providers.Singleton(JwtTokenSigner, keys)
-    hasher = providers.Singleton(
+    local_hasher = providers.Singleton(
         CachingSecretHasher,
         providers.Singleton(
             Argon2SecretHasher,
             time_cost=providers.Callable(lambda s: s.argon2.time_cost, settings),
             memory_cost=providers.Callable(lambda s: s.argon2.memory_cost_kib, settings),
             parallelism=providers.Callable(lambda s: s.argon2.parallelism, settings),
+        ),
+    )
+    # Redis first (shared by every worker), then this process's cache, then argon2id.
+    hasher = providers.Selector(
+        providers.Callable(_secret_cache, settings),
+        local=local_hasher,
+        redis=providers.Singleton(
+            RedisCachingSecretHasher,
+            local_hasher,
+            redis,
+            providers.Callable(lambda s: s.secret_key, settings),
         ),
     )
     token_settings = providers.Singleton(
@@ -99,7 +154,13 @@ class Container(containers.DeclarativeContainer):
     authenticator = providers.Singleton(ClientAuthenticator, hasher, clock)
 
     # Health: what /health and /health/detailed probe, by name.
-    health_pings = providers.Callable(lambda store: {"database": store.ping}, store)
+    health_pings = providers.Selector(
+        cache,
+        local=providers.Callable(lambda store: {"database": store.ping}, store),
+        redis=providers.Callable(
+            lambda store, redis: {"database": store.ping, "cache": redis.ping}, store, redis
+        ),
+    )
 
     # Agents
     register_agent = providers.Factory(agents.RegisterAgentUseCase, uow, clock, ids)
@@ -160,7 +221,10 @@ async def start(container: Container) -> None:
 
 
 async def stop(container: Container) -> None:
-    """Close the resources :func:`start` opened (draining the store's writer)."""
+    """Close the resources :func:`start` opened (draining the store's writer) and the Redis
+    connection if one was configured."""
     pending = container.shutdown_resources()
     if pending is not None:
         await pending
+    if container.settings().redis_url:
+        await container.redis().close()

@@ -133,6 +133,10 @@ class Settings:
             "unix",
         ):
             raise ConfigurationError("AGENTIDP_REDIS_URL must be a redis:// or rediss:// URL.")
+        if self.redis_url is not None and self.store_backend is not StoreBackend.POSTGRES:
+            raise ConfigurationError(
+                "AGENTIDP_REDIS_URL needs the PostgreSQL store (Redis caches its revocations)."
+            )
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigurationError("AGENTIDP_SECRET_KEY must hold at least 32 bytes (64 hex).")
         if not 1 <= self.pool.min_size <= self.pool.max_size:

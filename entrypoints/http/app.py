@@ -87,4 +87,3 @@ def app_from_env() -> Litestar:
 async def api_docs() -> Redirect:
     """The interactive API documentation (Swagger UI)."""
     return Redirect(path="/schema/swagger")
-

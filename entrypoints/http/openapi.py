@@ -70,7 +70,8 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """Documented ``{code, message, details}`` responses for ``statuses``."""
     return {
         status: ResponseSpec(
-            data_container=ErrorOut, description=_ERROR_DESCRIPTIONS[status],
+            data_container=ErrorOut,
+            description=_ERROR_DESCRIPTIONS[status],
             generate_examples=False,
         )
         for status in statuses
@@ -81,7 +82,8 @@ def oauth_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """Documented RFC 6749 §5.2 ``{error, error_description}`` responses for ``statuses``."""
     return {
         status: ResponseSpec(
-            data_container=OAuthErrorOut, description=_OAUTH_DESCRIPTIONS[status],
+            data_container=OAuthErrorOut,
+            description=_OAUTH_DESCRIPTIONS[status],
             generate_examples=False,
         )
         for status in statuses
@@ -103,7 +105,9 @@ def _form_body(properties: dict[str, Schema | Reference], required: list[str]) -
     # Unknown parameters are ignored, but a repeated one is refused (RFC 6749 §3.2): the
     # document lists the parameters there are, and no others.
     schema = Schema(
-        type=OpenAPIType.OBJECT, properties=properties, required=required,
+        type=OpenAPIType.OBJECT,
+        properties=properties,
+        required=required,
         additional_properties=False,
     )
     return RequestBody(content={FORM_MEDIA_TYPE: OpenAPIMediaType(schema=schema)}, required=True)
@@ -160,11 +164,14 @@ def openapi_config(version: str) -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 BEARER: SecurityScheme(
-                    type="http", scheme="bearer", bearer_format="JWT",
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
                     description="Access token from `POST /api/v1/token`.",
                 ),
                 CLIENT_BASIC: SecurityScheme(
-                    type="http", scheme="basic",
+                    type="http",
+                    scheme="basic",
                     description="OAuth client credentials (RFC 6749 §2.3.1): the agent id "
                     "and client secret, each form-urlencoded.",
                 ),

@@ -161,7 +161,10 @@ def lookup(table: dict[type[Exception], Any], exc: BaseException) -> Any:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
     """An ``{code, message, details}`` JSON response."""
@@ -202,7 +205,9 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[bytes]:
     """A JSON body nested deeper than the decoder allows is bad input, not a server error."""
     return error_response(
-        400, "VALIDATION_ERROR", "The request is invalid.",
+        400,
+        "VALIDATION_ERROR",
+        "The request is invalid.",
         {"field": "body", "reason": "The JSON body is nested too deeply."},
     )
 
@@ -213,7 +218,10 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     The request body is never logged (it may hold client secrets or tokens).
     """
     logger.error(
-        "Unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path,
+        "Unhandled %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
         exc_info=exc,
     )
     return error_response(500, "INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE)
@@ -229,8 +237,11 @@ def oauth_error_response(exc: Exception) -> Response[bytes]:
     if isinstance(exc, OAuthRequestError):
         return oauth_response(exc.status, exc.error, exc.description, exc.headers)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
-        return oauth_response(exc.status_code, "invalid_request", HTTP_PROBLEMS.get(
-            exc.status_code, ("", "The request is invalid."))[1])
+        return oauth_response(
+            exc.status_code,
+            "invalid_request",
+            HTTP_PROBLEMS.get(exc.status_code, ("", "The request is invalid."))[1],
+        )
     entry = lookup(OAUTH_ERRORS, exc)
     if entry is None:
         logger.error("Unhandled %s on an OAuth endpoint", type(exc).__name__, exc_info=exc)

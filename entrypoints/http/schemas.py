@@ -46,8 +46,12 @@ AwareDateTime = Annotated[datetime, Meta(tz=True)]
 #: A field a client may not change: documented ``readOnly``, rejected with 400 when sent.
 Immutable = Annotated[
     Any,
-    Meta(extra_json_schema={"description": "Immutable: sending it is a 400.",
-                            "extra": {"readOnly": True}}),
+    Meta(
+        extra_json_schema={
+            "description": "Immutable: sending it is a 400.",
+            "extra": {"readOnly": True},
+        }
+    ),
 ]
 
 

@@ -344,4 +344,3 @@ def _settings(**fields: Any) -> Settings:
     if "data_dir" in fields:
         fields["data_dir"] = Path(fields["data_dir"])
     return Settings(**fields)
-

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Final
 
 from agentidp.adapters.memory import InMemoryRevocationList, InMemoryStore
+from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
 from agentidp.adapters.sqlite import SqliteRevocationList, SqliteStore
 from agentidp.application.ports.security import RevocationList
 from agentidp.application.ports.unit_of_work import UnitOfWorkFactory
+from tests.integration.postgres.database import fresh_database
 
-BACKENDS: Final = ("memory", "sqlite")
+BACKENDS: Final = ("memory", "sqlite", "postgres")
 
 Clock = Callable[[], float]
 
@@ -30,7 +32,12 @@ class Backend:
 
 @asynccontextmanager
 async def open_backend(name: str, directory: Path) -> AsyncIterator[Backend]:
-    """Open backend ``name`` (SQLite keeps its file in ``directory``) and close it after."""
+    """Open backend ``name`` and close it after.
+
+    SQLite keeps its file in ``directory``; PostgreSQL uses this process's scratch database
+    (one per xdist worker), emptied first. An unreachable PostgreSQL skips the caller, or
+    fails it under CI=true.
+    """
     if name == "memory":
         memory = InMemoryStore()
         yield Backend(name, memory.unit_of_work, _memory_revocation_list)
@@ -41,6 +48,14 @@ async def open_backend(name: str, directory: Path) -> AsyncIterator[Backend]:
                 return SqliteRevocationList(sqlite, clock=clock)
 
             yield Backend(name, sqlite.unit_of_work, revocation_list)
+    elif name == "postgres":
+        url = await fresh_database()
+        async with PostgresStore(url, pool_min=1, pool_max=4) as postgres:
+
+            def postgres_revocation_list(clock: Clock) -> RevocationList:
+                return PostgresRevocationList(postgres, clock=clock)
+
+            yield Backend(name, postgres.unit_of_work, postgres_revocation_list)
     else:
         raise ValueError(f"unknown backend {name!r}")
 

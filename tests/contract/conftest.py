@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from agentidp.application.ports.unit_of_work import UnitOfWorkFactory
+from tests.integration.postgres.database import drop_shared_database
 
 from .backends import BACKENDS, Backend, open_backend
 from .support import FakeClock
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_scratch_database() -> Iterator[None]:
+    """At the end of the session, drop the PostgreSQL database this process created (if any)."""
+    yield
+    drop_shared_database()
 
 
 @pytest.fixture(params=BACKENDS)

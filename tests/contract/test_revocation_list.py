@@ -2,29 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
 from agentidp.adapters.memory import InMemoryRevocationList
+from agentidp.adapters.redis import RedisClient, RedisRevocationList
 from agentidp.adapters.sqlite import SqliteRevocationList, SqliteStore
 from agentidp.application.ports.security import RevocationList
 from tests.builders import random_id
 
 from .backends import Backend
+from .redis_backends import (
+    RecordingRevocationList,
+    RedisServer,
+    redis_revocation_list,
+    redis_server,  # noqa: F401 (fixture)
+)
 from .support import FakeClock
 
 
-def _conformance(store: SqliteStore) -> None:
+def _conformance(store: SqliteStore, client: RedisClient) -> None:
     """Never called: mypy checks each adapter against the RevocationList protocol here."""
     _memory: RevocationList = InMemoryRevocationList()
     _sqlite: RevocationList = SqliteRevocationList(store)
+    _durable = RecordingRevocationList(_memory)
+    _redis: RevocationList = RedisRevocationList(client, _durable, loader=_durable.unexpired)
 
 
-@pytest.fixture
-def revocations(backend: Backend, unix_clock: FakeClock) -> RevocationList:
-    """The backend's revocation list on the test's clock."""
-    return backend.revocation_list(unix_clock)
+@pytest.fixture(params=["direct", "redis"])
+async def revocations(
+    request: pytest.FixtureRequest, backend: Backend, unix_clock: FakeClock
+) -> AsyncIterator[RevocationList]:
+    """The backend's revocation list on the test's clock: on its own ("direct"), or behind
+    the Redis cache as in production ("redis", warmed so that Redis gives the answers)."""
+    durable = backend.revocation_list(unix_clock)
+    if request.param == "direct":
+        yield durable
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.flush()
+    recording = RecordingRevocationList(durable)
+    async with redis_revocation_list(server.url, recording, unix_clock) as cached:
+        assert await cached.rebuild()
+        yield cached
 
 
 def _in(unix_clock: FakeClock, delta: timedelta) -> int:

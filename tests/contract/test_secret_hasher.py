@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import pytest
 
 from agentidp.adapters.crypto.argon2_hasher import Argon2SecretHasher
 from agentidp.adapters.crypto.verified_cache import CachingSecretHasher
+from agentidp.adapters.redis import RedisCachingSecretHasher, RedisClient
 from agentidp.application.ports.security import SecretHasher
+
+from .redis_backends import RedisServer, redis_server  # noqa: F401 (fixture)
 
 FAST = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
@@ -51,6 +54,10 @@ class CountingHasher:
 # Conformance: mypy checks each adapter against the port (STYLE §6).
 _argon2_conforms: SecretHasher = Argon2SecretHasher(**FAST)
 _cache_conforms: SecretHasher = CachingSecretHasher(CountingHasher())
+# Nothing connects before first use, so this client never opens a socket.
+_redis_conforms: SecretHasher = RedisCachingSecretHasher(
+    CountingHasher(), RedisClient("redis://127.0.0.1:1"), secrets.token_bytes(32)
+)
 
 FACTORIES: dict[str, Callable[[], SecretHasher]] = {
     "argon2": lambda: Argon2SecretHasher(**FAST),
@@ -71,9 +78,22 @@ def new_secret() -> str:
     return "sk_live_" + secrets.token_hex(32)
 
 
-@pytest.fixture(params=sorted(FACTORIES))
-def hasher(request: pytest.FixtureRequest) -> SecretHasher:
-    return FACTORIES[request.param]()
+#: Needs a Redis server, so it is built by the fixture rather than listed in FACTORIES.
+REDIS_CACHING = "redis-caching"
+
+
+@pytest.fixture(params=[*sorted(FACTORIES), REDIS_CACHING])
+async def hasher(request: pytest.FixtureRequest) -> AsyncIterator[SecretHasher]:
+    if request.param != REDIS_CACHING:
+        yield FACTORIES[request.param]()
+        return
+    # Shared tags in Redis in front of the in-process cache, as the container wires it.
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.flush()
+    client = RedisClient(server.url)
+    inner = CachingSecretHasher(Argon2SecretHasher(**FAST))
+    yield RedisCachingSecretHasher(inner, client, secrets.token_bytes(32))
+    await client.close()
 
 
 @pytest.fixture

@@ -42,15 +42,9 @@ from ..schemas import AgentIn, AgentOut, AgentPageOut, AgentUpdateIn
 MAX_METADATA_DEPTH = 16
 MAX_PAGE = 1_000_000
 
-PageNumber = Annotated[
-    int, QueryParameter(ge=1, le=MAX_PAGE, description="1-based page number.")
-]
-PageSize = Annotated[
-    int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Page size (1-100).")
-]
-AgentIdPath = Annotated[
-    str, PathParameter(description="The agent's id (UUID).", max_length=64)
-]
+PageNumber = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="1-based page number.")]
+PageSize = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE_SIZE, description="Page size (1-100).")]
+AgentIdPath = Annotated[str, PathParameter(description="The agent's id (UUID).", max_length=64)]
 
 
 class AgentController(Controller):

@@ -29,13 +29,15 @@ _DATE_DOC = (
 )
 FromDate = Annotated[
     str | None,
-    QueryParameter(name="fromDate", max_length=64, description=_DATE_DOC,
-              schema_extra={"format": "date-time"}),
+    QueryParameter(
+        name="fromDate", max_length=64, description=_DATE_DOC, schema_extra={"format": "date-time"}
+    ),
 ]
 ToDate = Annotated[
     str | None,
-    QueryParameter(name="toDate", max_length=64, description=_DATE_DOC,
-              schema_extra={"format": "date-time"}),
+    QueryParameter(
+        name="toDate", max_length=64, description=_DATE_DOC, schema_extra={"format": "date-time"}
+    ),
 ]
 ExpectedHead = Annotated[
     str | None,
@@ -102,9 +104,7 @@ class AuditController(Controller):
     ) -> ChainVerificationOut:
         """Recomputes every hash; reports the first broken event of the caller's organization."""
         since, until = parse_date("fromDate", from_date), parse_date("toDate", to_date)
-        result = await verify_audit_chain(
-            VerifyAuditChain(principal, since, until, expected_head)
-        )
+        result = await verify_audit_chain(VerifyAuditChain(principal, since, until, expected_head))
         out = ChainVerificationOut(
             verified=result.verified,
             checked_count=result.checked_count,

@@ -25,8 +25,17 @@ from ..schemas import AgentInfoOut, DiscoveryOut, JwksOut
 #: Keys and metadata change rarely; clients may cache them for an hour.
 PUBLIC_CACHE: Final = {"Cache-Control": "public, max-age=3600"}
 CLAIMS_SUPPORTED: Final = [
-    "iss", "sub", "aud", "client_id", "scope", "organization_id", "jti", "iat", "exp",
-    "agent_type", "deployment_env",
+    "iss",
+    "sub",
+    "aud",
+    "client_id",
+    "scope",
+    "organization_id",
+    "jti",
+    "iat",
+    "exp",
+    "agent_type",
+    "deployment_env",
 ]
 CLIENT_AUTH_METHODS: Final = ["client_secret_basic", "client_secret_post"]
 

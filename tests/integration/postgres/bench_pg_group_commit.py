@@ -1,0 +1,241 @@
+"""Micro-benchmark of the PostgreSQL store (not a test; pytest does not collect ``bench_*``).
+
+Measures, on a fresh database ``agentidp_bench_<random>`` created on the server of ``--url``
+(default: ``AGENTIDP_TEST_POSTGRES_URL`` or ``postgresql://postgres@127.0.0.1:5432/postgres``)
+and dropped afterwards:
+1. single-audit-event commits, ``--n`` of them issued ``--chunk`` at a time with
+   ``asyncio.gather``: commits/s and the mean number of batches per group commit;
+2. the cost of ``agents.get`` and ``credentials.list_by_agent`` (one pooled statement each);
+3. a token-issuance-shaped load: 2 indexed reads + 1 audited commit per operation;
+4. with ``--processes P``: the same issuance-shaped load from P OS processes at once (one
+   store each, as P uvicorn workers would have), summed.
+
+Run: ``.venv/bin/python tests/integration/postgres/bench_pg_group_commit.py [--processes 4]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from psycopg import conninfo, sql
+
+from agentidp.adapters.postgres import PostgresStore
+from agentidp.application.ports.repositories import AgentFilter, Page
+from agentidp.domain.agent import Agent
+from agentidp.domain.audit import AuditAction, AuditEvent, Outcome
+from agentidp.domain.credential import Credential
+from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
+from agentidp.domain.organization import Organization
+
+NOW = datetime.now(UTC)
+DEFAULT_URL = os.environ.get(
+    "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def _event(organization_id: str, agent_id: str | None = None) -> AuditEvent:
+    return AuditEvent(
+        id=AuditEventId(_id()),
+        occurred_at=datetime.now(UTC),
+        organization_id=OrganizationId(organization_id),
+        actor_id=agent_id,
+        agent_id=agent_id,
+        action=AuditAction.TOKEN_ISSUED,
+        outcome=Outcome.SUCCESS,
+        ip_address="192.0.2.1",
+        user_agent="bench/1.0",
+        metadata={"scope": "agents:read", "jti": _id()},
+    )
+
+
+async def _seed(store: PostgresStore, agents: int) -> tuple[OrganizationId, list[AgentId]]:
+    organization = Organization.create(
+        id=OrganizationId(_id()), slug="bench", name="Bench", now=NOW
+    )
+    ids: list[AgentId] = []
+    async with store.unit_of_work() as uow:
+        await uow.organizations.add(organization)
+        for n in range(agents):
+            agent = Agent.register(
+                id=AgentId(_id()),
+                organization_id=organization.id,
+                email=f"agent{n}@bench.example",
+                agent_type="classifier",
+                version="1.0.0",
+                capabilities=["documents:read"],
+                owner="bench",
+                deployment_env="production",
+                scopes=frozenset({"agents:read"}),
+                now=NOW,
+                metadata={"n": n},
+            )
+            await uow.agents.add(agent)
+            for _ in range(2):
+                await uow.credentials.add(
+                    Credential.issue(
+                        id=CredentialId(_id()),
+                        agent_id=agent.id,
+                        organization_id=organization.id,
+                        agent_active=True,
+                        agent_status="active",
+                        secret_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+                        now=NOW,
+                        expires_at=NOW + timedelta(days=90),
+                    )
+                )
+            ids.append(agent.id)
+        await uow.commit()
+    return organization.id, ids
+
+
+async def _in_chunks(n: int, chunk: int, operation: Callable[[], Awaitable[None]]) -> float:
+    started = time.perf_counter()
+    for offset in range(0, n, chunk):
+        await asyncio.gather(*(operation() for _ in range(min(chunk, n - offset))))
+    return time.perf_counter() - started
+
+
+def _issue(
+    store: PostgresStore, organization_id: str, agent_ids: list[AgentId]
+) -> Callable[[], Awaitable[None]]:
+    async def issue() -> None:
+        agent_id = random.choice(agent_ids)
+        async with store.unit_of_work() as uow:
+            await uow.agents.get(agent_id)
+            await uow.credentials.list_by_agent(agent_id)
+            await uow.audit.append(_event(organization_id, agent_id))
+            await uow.commit()
+
+    return issue
+
+
+async def bench_commits(store: PostgresStore, organization_id: str, n: int, chunk: int) -> None:
+    async def commit_one() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.audit.append(_event(organization_id))
+            await uow.commit()
+
+    groups, batches = store.stats.groups, store.stats.batches
+    elapsed = await _in_chunks(n, chunk, commit_one)
+    groups, batches = store.stats.groups - groups, store.stats.batches - batches
+    print(
+        f"audited commits : {n / elapsed:8.0f} commits/s ({n} in {elapsed:.2f} s, gather {chunk})"
+    )
+    print(f"group commit    : {batches / groups:8.1f} batches per group ({groups} groups)")
+
+
+async def bench_reads(store: PostgresStore, agent_ids: list[AgentId], rounds: int) -> None:
+    uow = store.unit_of_work()
+    sample = [random.choice(agent_ids) for _ in range(rounds)]
+    for label, read in (
+        ("agents.get", uow.agents.get),
+        ("credentials.list_by_agent", uow.credentials.list_by_agent),
+    ):
+        started = time.perf_counter()
+        for agent_id in sample:
+            await read(agent_id)
+        elapsed = time.perf_counter() - started
+        print(f"{label:26}: {elapsed / rounds * 1e6:6.1f} us per call (sequential)")
+
+
+async def bench_issuance(
+    store: PostgresStore, organization_id: str, agent_ids: list[AgentId], n: int, chunk: int
+) -> None:
+    groups, batches = store.stats.groups, store.stats.batches
+    elapsed = await _in_chunks(n, chunk, _issue(store, organization_id, agent_ids))
+    groups, batches = store.stats.groups - groups, store.stats.batches - batches
+    print(
+        f"issuance-shaped : {n / elapsed:8.0f} ops/s (2 reads + 1 audited commit each, "
+        f"{batches / groups:.1f} per group)"
+    )
+
+
+def bench_processes(arguments: argparse.Namespace, url: str) -> None:
+    start_at = time.time() + 2.0
+    command = [sys.executable, __file__, "--worker", url, "--n", str(arguments.n)]
+    command += ["--chunk", str(arguments.chunk), "--start-at", str(start_at)]
+    workers = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        for _ in range(arguments.processes)
+    ]
+    reports = [json.loads(worker.communicate(timeout=600)[0]) for worker in workers]
+    wall = max(r["finished"] for r in reports) - min(r["started"] for r in reports)
+    total = sum(r["ops"] for r in reports)
+    groups, batches = sum(r["groups"] for r in reports), sum(r["batches"] for r in reports)
+    print(
+        f"{arguments.processes} processes     : {total / wall:8.0f} ops/s issuance-shaped "
+        f"({total} in {wall:.2f} s, gather {arguments.chunk} each, "
+        f"{batches / groups:.1f} per group)"
+    )
+
+
+async def worker(arguments: argparse.Namespace) -> None:
+    """One process of :func:`bench_processes`: prints a JSON report on stdout."""
+    async with PostgresStore(arguments.worker) as store:
+        async with store.unit_of_work() as uow:
+            organization = (await uow.organizations.list_all())[0]
+            listed, _ = await uow.agents.list(AgentFilter(organization.id), Page(1, 10_000))
+        agents = [agent.id for agent in listed]
+        await asyncio.sleep(max(0.0, arguments.start_at - time.time()))
+        started = time.time()
+        await _in_chunks(arguments.n, arguments.chunk, _issue(store, organization.id, agents))
+        report = {"ops": arguments.n, "started": started, "finished": time.time()}
+        report |= {"groups": store.stats.groups, "batches": store.stats.batches}
+    print(json.dumps(report))
+
+
+async def main(arguments: argparse.Namespace, url: str) -> None:
+    async with PostgresStore(url) as store:
+        organization_id, agent_ids = await _seed(store, arguments.agents)
+        await bench_commits(store, organization_id, arguments.n, arguments.chunk)
+        await bench_reads(store, agent_ids, rounds=5_000)
+        await bench_issuance(store, organization_id, agent_ids, arguments.n, arguments.chunk)
+
+
+def _with_database(server: str, run: Callable[[str], None]) -> None:
+    name = f"agentidp_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        run(conninfo.make_conninfo(server, dbname=name))
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--url", default=DEFAULT_URL, help="maintenance database of the server")
+    parser.add_argument("--n", type=int, default=5000, help="operations per load test")
+    parser.add_argument("--chunk", type=int, default=32, help="concurrent operations per gather")
+    parser.add_argument("--agents", type=int, default=1000, help="agents to seed")
+    parser.add_argument("--processes", type=int, default=0, help="also run P worker processes")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker is not None:
+        asyncio.run(worker(args))
+    else:
+
+        def run(url: str) -> None:
+            asyncio.run(main(args, url))
+            if args.processes:
+                bench_processes(args, url)
+
+        _with_database(args.url, run)
