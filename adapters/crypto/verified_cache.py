@@ -121,10 +121,15 @@ class CachingSecretHasher:
                 cold.append(index)
             elif hmac.compare_digest(cached, tag):
                 return index
-        for index in cold:
-            if await self.verify(secret, secret_hashes[index]):
-                return index
-        return None
+        if len(cold) == 1:  # the common case: coalesced with concurrent verifications
+            return cold[0] if await self.verify(secret, secret_hashes[cold[0]]) else None
+        # Several cold candidates: one call, so a shared (Redis) layer below can answer for
+        # all of them before anything pays for argon2.
+        matched = await self._inner.verify_any(secret, [secret_hashes[i] for i in cold])
+        if matched is None:
+            return None
+        self._remember(secret_hashes[cold[matched]], tag)
+        return cold[matched]
 
     def _tag(self, secret: str) -> bytes | None:
         try:

@@ -65,8 +65,7 @@ async def append_events(connection: Connection, events: Sequence[AuditEvent], he
             await connection.execute(_INSERT, rows[0])
         elif rows:
             # executemany pipelines the rows: one round trip for the whole batch.
-            async with connection.cursor() as cursor:
-                await cursor.executemany(_INSERT, rows)
+            await connection.cursor().executemany(_INSERT, rows)
     return head
 
 

@@ -21,6 +21,7 @@ from agentidp.application.errors import (
     BackendUnavailable,
     ConcurrentUpdate,
     Conflict,
+    InvalidRequest,
     OrganizationNotFound,
     OrganizationSlugTaken,
 )
@@ -53,6 +54,9 @@ def translating() -> Iterator[None]:
     - a UNIQUE violation: the error named in :data:`UNIQUE_VIOLATIONS`, else ``Conflict``;
     - a FOREIGN KEY violation: the error named in :data:`MISSING_PARENTS`;
     - a serialization failure or deadlock: ``ConcurrentUpdate`` (retrying may succeed);
+    - a value PostgreSQL cannot hold (``DataError``: a NUL character in text, ``\u0000``
+      in jsonb): ``InvalidRequest``, since the value came from the caller (SQLite would
+      have stored it; answering 500 would blame the server);
     - anything about the connection (``OperationalError``, which includes the pool's
       ``PoolTimeout``/``PoolClosed``, and ``InterfaceError`` for a closed connection):
       ``BackendUnavailable``.
@@ -71,6 +75,8 @@ def translating() -> Iterator[None]:
         if missing_parent is None:
             raise
         raise missing_parent() from exc
+    except psycopg.DataError as exc:
+        raise InvalidRequest("A value in the request cannot be stored.") from exc
     except pg_errors.TransactionRollback as exc:
         # NOTE: a subclass of OperationalError, so it must be caught first.
         raise ConcurrentUpdate() from exc

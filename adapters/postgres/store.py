@@ -20,12 +20,13 @@ from agentidp.application.errors import BackendUnavailable
 from agentidp.domain.audit import AuditEvent
 
 from .errors import translating
+from .group_commit import Batch
 from .migrations import apply_migrations
-from .pool import Pool, PoolSettings, create_pool
+from .pool import Connections, PoolSettings
 from .reader import Reader
 from .staging import Write
 from .unit_of_work import PostgresUnitOfWork
-from .writer import Batch, GroupCommitWriter, WriterStats
+from .writer import GroupCommitWriter, WriterStats
 
 
 class PostgresStore:
@@ -54,7 +55,7 @@ class PostgresStore:
         connect_timeout: float = 5.0,
     ) -> None:
         self._settings = PoolSettings(url, pool_min, pool_max, idle_timeout, connect_timeout)
-        self._pool: Pool | None = None
+        self._connections: Connections | None = None
         self._reader: Reader | None = None
         self._writer: GroupCommitWriter | None = None
 
@@ -68,29 +69,29 @@ class PostgresStore:
         if self._writer is not None:
             return
         # NOTE: a pool cannot be reopened once closed, so every open() builds a new one.
-        pool = create_pool(self._settings)
+        connections = Connections(self._settings)
         try:
             with translating():
-                await pool.open(wait=True, timeout=self._settings.connect_timeout)
-                async with pool.connection() as connection:
+                await connections.open()
+                async with connections.borrow() as connection:
                     await apply_migrations(connection)
         except BaseException:
-            await pool.close()
+            await connections.close()
             raise
-        self._pool, self._reader = pool, Reader(pool)
-        self._writer = GroupCommitWriter(pool)
+        self._connections, self._reader = connections, Reader(connections)
+        self._writer = GroupCommitWriter(connections)
         self._writer.start()
 
     async def close(self) -> None:
         """Commit what is already queued, stop the writer and close the pool."""
         writer, self._writer, self._reader = self._writer, None, None
-        pool, self._pool = self._pool, None
+        connections, self._connections = self._connections, None
         try:
             if writer is not None:
                 await writer.stop()
         finally:
-            if pool is not None:
-                await pool.close()
+            if connections is not None:
+                await connections.close()
 
     async def __aenter__(self) -> Self:
         await self.open()

@@ -3,9 +3,10 @@
 Why: each COMMIT costs PostgreSQL a WAL flush (an fsync) and the client a few round trips,
 and one process may have many requests committing at the same moment. The writer (an
 asyncio task on the store's event loop; psycopg is async, so no thread is needed) takes every
-batch that is queued (waiting only for the first), runs them all in ONE transaction on one
-pool connection, each inside its own savepoint, and commits once. A batch that fails is
-rolled back to its savepoint without touching the others.
+batch that is queued (waiting only for the first) and runs them all in ONE transaction on
+one pool connection, committed once (see :mod:`.group_commit`: pipelined, and batch by batch
+with one savepoint each when a batch fails, which is then rolled back without touching the
+others).
 
 Invariants:
 - A batch's future is resolved only after the COMMIT that contains it has returned, so an
@@ -27,12 +28,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from agentidp.application.errors import BackendUnavailable
-from agentidp.domain.audit import AuditEvent
 
-from .chain import append_events, lock_head, store_head
 from .errors import unavailable
-from .pool import Connection, Pool
-from .staging import Write
+from .group_commit import Batch, Outcome, commit_batch_by_batch, commit_pipelined
+from .pool import Connections
 
 #: Upper bound of batches per transaction, so one group's latency stays bounded under load.
 MAX_GROUP: Final = 512
@@ -42,36 +41,28 @@ MAX_GROUP: Final = 512
 LINGER_BELOW: Final = 16
 LINGER_SECONDS: Final = 0.002
 
-Outcome = BaseException | None
-
-
-@dataclass(slots=True)
-class Batch:
-    """One unit of work's commit: its writes and audit events, and who awaits the result."""
-
-    writes: Sequence[Write]
-    events: Sequence[AuditEvent]
-    future: asyncio.Future[None]
-
 
 @dataclass(slots=True)
 class WriterStats:
-    """Counters for benchmarks and metrics: mean group size is ``batches / groups``."""
+    """Counters for benchmarks and metrics: mean group size is ``batches / groups``;
+    ``redone`` counts groups whose pipelined attempt failed and that were redone batch by
+    batch (see :mod:`.group_commit`)."""
 
     groups: int = 0
     batches: int = 0
+    redone: int = 0
 
 
 class GroupCommitWriter:
-    """Applies queued batches in group transactions on connections from ``pool``.
+    """Applies queued batches in group transactions on connections from ``connections``.
 
     Args:
-        pool: the store's open pool; the writer borrows one connection per group, so it
-            holds none while idle and picks up a fresh one after PostgreSQL restarts.
+        connections: the store's open pool; the writer borrows one connection per group, so
+            it holds none while idle and picks up a fresh one after PostgreSQL restarts.
     """
 
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
         self._queue: asyncio.Queue[Batch | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
@@ -162,16 +153,11 @@ class GroupCommitWriter:
         _settle(group, outcomes)
 
     async def _transaction(self, group: list[Batch]) -> list[Outcome]:
-        async with self._pool.connection() as connection, connection.transaction():
-            # BEGIN ... COMMIT; psycopg rolls back if anything below raises.
-            start = head = await lock_head(connection)
-            outcomes = []
-            for batch in group:
-                head, outcome = await _apply(connection, batch, head)
-                outcomes.append(outcome)
-            if head != start:
-                await store_head(connection, head)
-        return outcomes
+        async with self._connections.borrow() as connection:
+            if await commit_pipelined(connection, group):
+                return [None] * len(group)
+            self.stats.redone += 1
+            return await commit_batch_by_batch(connection, group)
 
     def _fail_queued(self) -> None:
         leftovers = []
@@ -180,27 +166,6 @@ class GroupCommitWriter:
             if batch is not None:
                 leftovers.append(batch)
         _settle(leftovers, [BackendUnavailable("The store is closed.") for _ in leftovers])
-
-
-async def _apply(connection: Connection, batch: Batch, head: str) -> tuple[str, Outcome]:
-    """Run one batch inside its own savepoint; return the new head and the batch's outcome.
-
-    Raises:
-        Exception: the transaction itself is lost (the whole group fails).
-    """
-    await connection.execute("SAVEPOINT batch")
-    try:
-        for write in batch.writes:
-            await write.run(connection)
-        new_head = await append_events(connection, batch.events, head)
-    except Exception as exc:  # handed to this batch's caller, or re-raised
-        if connection.broken or connection.closed:
-            raise  # the transaction is gone with the connection: fail the group
-        # If the transaction is unusable, this raises and the whole group fails.
-        await connection.execute("ROLLBACK TO SAVEPOINT batch; RELEASE SAVEPOINT batch")
-        return head, exc
-    await connection.execute("RELEASE SAVEPOINT batch")
-    return new_head, None
 
 
 def _settle(group: Sequence[Batch], outcomes: Sequence[Outcome]) -> None:

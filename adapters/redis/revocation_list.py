@@ -7,17 +7,10 @@ Why Redis at all
     once (an in-process list could not do that).
 
 Keys
-    ``revoked:{jti}`` → the token's ``expires_at`` (unix seconds). Its Redis TTL is only garbage
-    collection: the answer compares the stored ``expires_at`` with our clock, like the other
-    adapters. The TTL is *relative* (``EX``), computed from our clock plus an allowance, so an
-    offset between our clock and the Redis host's clock cannot drop an entry early (an
-    absolute ``EXAT`` would be read on the Redis host's clock). A Lua script writes the entry
-    only if it extends the stored one: a repeated revocation never shortens an entry, even
-    when a rebuild and a revocation race.
-
-    ``revocation-list:loaded`` → the *completeness marker*: "this Redis holds every unexpired
-    revocation". ``revocation-list:rebuilding`` → the rebuild lock. Both live outside the
-    ``revoked:`` namespace, so no token id can ever collide with them.
+    ``revoked:{jti}`` → ``expires_at``; a completeness marker; a rebuild lock. The layout, the
+    Lua scripts and the reasons for a relative TTL are in :mod:`.revocation_keys`. An entry is
+    only ever written for a revoked token and never shortened, so an entry Redis holds is a
+    definite "revoked" whatever else is going on.
 
 Why a marker
     Redis here keeps nothing on disk (``--save "" --appendonly no``). After a restart, a
@@ -45,12 +38,20 @@ Why a Redis-write failure must fail the revocation
     that sends every worker to the durable list, and makes a rebuild that loaded its snapshot
     before this revocation unable to set the marker.
 
+    If Redis cannot even be told that (it is unreachable from this worker, or frozen, but
+    comes back with its data), the worker keeps the entry in memory: it answers "revoked" for
+    it at once, and writes it to Redis in the background (backing off to every few seconds)
+    until Redis takes it. Residual risk, accepted: other workers may answer from the stale
+    Redis between its return and that write, and the entry is lost from Redis if this worker
+    also dies and the client never retries the 503. A periodic :meth:`rebuild` bounds that.
+
 Failure table (``is_revoked``)
     =====================  ==================  ===========================================
     Redis                  durable list        answer
     =====================  ==================  ===========================================
     up, marker present     (not asked)         Redis
     up, marker missing     up                  durable list (rebuild in the background)
+    (this worker's own revocations not yet in Redis: "revoked", from memory)
     down or erroring       up                  durable list
     any but "marker"       down                ``BackendUnavailable``, never False
     =====================  ==================  ===========================================
@@ -69,54 +70,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
-from functools import partial
-from typing import Any, Final
-
-from redis.asyncio import Redis
+from typing import Final
 
 from agentidp.application.errors import BackendUnavailable
 from agentidp.application.ports.security import RevocationList
 
 from .client import RedisClient
+from .revocation_keys import RevocationKeys
 
 #: Every unexpired ``(jti, expires_at)`` of the durable store (expired ones are skipped).
 RevocationLoader = Callable[[], Awaitable[Iterable[tuple[str, int]]]]
 
-ENTRY_PREFIX: Final = "revoked:"
-MARKER: Final = "revocation-list:loaded"
-LOCK: Final = "revocation-list:rebuilding"
-_LOADED: Final = b"1"
-_BATCH: Final = 500
+#: Longest pause between two attempts to write revocations Redis missed.
+MAX_RESYNC_DELAY: Final = 5.0
 
 logger = logging.getLogger(__name__)
-
-# KEYS[1] entry; ARGV[1] expires_at, ARGV[2] TTL in seconds. Writes only if it extends.
-_EXTEND: Final = """
-local current = tonumber(redis.call('GET', KEYS[1]))
-if current == nil or current < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-return 1
-"""
-# KEYS[1] lock, KEYS[2] marker; ARGV[1] our lock token, ARGV[2] '1' to set the marker.
-# SECURITY: the marker is set only if nobody deleted or re-took the lock since we loaded
-# (a failed revocation deletes it), so a stale snapshot can never be declared complete.
-_FINISH: Final = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '1' then redis.call('SET', KEYS[2], '1') end
-redis.call('DEL', KEYS[1])
-return 1
-"""
-
-
-def entry_key(token_id: str) -> str:
-    """The Redis key of ``token_id``'s revocation."""
-    return ENTRY_PREFIX + token_id
 
 
 class RedisRevocationList:
@@ -130,7 +102,8 @@ class RedisRevocationList:
         skew_allowance: seconds Redis keeps an entry beyond ``expires_at`` (clock offsets).
         lock_ttl: seconds a rebuild may take before its lock lapses (it then cannot set the
             marker, and the next reader retries).
-        rebuild_interval: least seconds between two rebuild attempts of this instance.
+        rebuild_interval: least seconds between two background rebuilds of this instance.
+        resync_delay: first pause before rewriting a revocation Redis missed (then doubled).
         require_noeviction: refuse to declare Redis complete unless it can never evict.
     """
 
@@ -144,52 +117,60 @@ class RedisRevocationList:
         skew_allowance: int = 60,
         lock_ttl: float = 30.0,
         rebuild_interval: float = 5.0,
+        resync_delay: float = 0.1,
         require_noeviction: bool = True,
     ) -> None:
-        self._client = client
+        self._keys = RevocationKeys(client, clock, skew_allowance)
         self._durable = durable
         self._loader = loader
         self._clock = clock
-        self._skew_allowance = skew_allowance
         self._lock_ms = int(lock_ttl * 1000)
         self._rebuild_interval = rebuild_interval
+        self._resync_delay = resync_delay
         self._require_noeviction = require_noeviction
-        self._rebuilding: asyncio.Task[bool] | None = None
         self._next_rebuild = 0.0
+        self._rebuilding: asyncio.Task[bool] | None = None
+        self._resyncing: asyncio.Task[None] | None = None
+        #: Revocations this worker made that Redis may lack: ``jti → expires_at``.
+        self._unsynced: dict[str, int] = {}
 
     async def revoke(self, token_id: str, expires_at: int) -> None:
         # The record of truth first: if it fails, nothing claims the token is revoked.
         await self._durable.revoke(token_id, expires_at)
         try:
-            await self._client.run(lambda redis: self._extend(redis, [(token_id, expires_at)]))
+            await self._keys.extend([(token_id, expires_at)])
         except BackendUnavailable:
             # SECURITY: see the module docstring; never report a revocation Redis may lack.
+            previous = self._unsynced.get(token_id, expires_at)
+            self._unsynced[token_id] = max(expires_at, previous)
             await self._forget_completeness()
+            self._start_resync()
             raise
 
     async def is_revoked(self, token_id: str) -> bool:
+        now = self._clock()
+        if now < self._unsynced.get(token_id, 0):
+            return True  # revoked by this worker; Redis has not taken it yet
         try:
-            stored, marker = await self._client.run(
-                lambda redis: redis.mget([entry_key(token_id), MARKER])
-            )
+            stored, complete = await self._keys.read(token_id)
         except BackendUnavailable:
             # Redis is down: the durable list answers (slower, still correct) or raises.
             return await self._durable.is_revoked(token_id)
         expires_at = _expiry(stored)
-        if expires_at is not None and self._clock() < expires_at:
+        if expires_at is not None and now < expires_at:
             return True  # entries are only ever written for revoked tokens: definite
-        if marker == _LOADED and (stored is None or expires_at is not None):
+        if complete and (stored is None or expires_at is not None):
             return False
         # SECURITY: an incomplete (or unreadable) cache never answers "not revoked".
-        self._schedule_rebuild()
+        self._start_rebuild()
         return await self._durable.is_revoked(token_id)
 
     async def rebuild(self) -> bool:
         """Load every unexpired revocation into Redis and mark Redis complete.
 
         Safe to call from every worker at once: one holds the lock, the others return False.
-        Readers call it in the background when the marker is missing; it may also be awaited
-        at startup to warm Redis.
+        Readers start it in the background when the marker is missing; it may also be awaited
+        at startup (to warm Redis) and now and then (to repair what no resync could).
 
         Returns:
             True if this call set the marker.
@@ -198,80 +179,49 @@ class RedisRevocationList:
             BackendUnavailable: Redis or the durable store failed (the marker is not set).
         """
         token = secrets.token_hex(16)
-        acquired = await self._client.run(
-            lambda redis: redis.set(LOCK, token, nx=True, px=self._lock_ms)
-        )
-        if not acquired:
+        if not await self._keys.lock(token, self._lock_ms):
             return False
         try:
-            complete = await self._load()
+            complete = not (self._require_noeviction and await self._keys.may_evict())
+            if complete:
+                now = self._clock()
+                live = [(jti, int(exp)) for jti, exp in await self._loader() if exp > now]
+                await self._keys.extend(live)
         except BaseException:
-            await self._release_quietly(token)
+            # If Redis cannot be told, the lock lapses after lock_ttl on its own.
+            with suppress(BackendUnavailable):
+                await self._keys.unlock(token, complete=False)
             raise
         # Sets the marker only after a full load, and only if the lock is still ours.
-        finished = await self._client.run(lambda redis: self._finish(redis, token, complete))
-        return complete and finished
+        return await self._keys.unlock(token, complete=complete) and complete
 
-    async def wait_for_rebuild(self) -> None:
-        """Wait until a background rebuild started by ``is_revoked`` (if any) has ended."""
-        running = self._rebuilding
-        if running is not None:
-            await asyncio.wait([running])
+    async def settle(self) -> None:
+        """Wait for this instance's background work to end: a rebuild, and a resync (which
+        lasts until Redis has taken every revocation it missed, so only while Redis is up)."""
+        for task in (self._rebuilding, self._resyncing):
+            if task is not None:
+                await asyncio.wait([task])
 
     async def aclose(self) -> None:
-        """Cancel a background rebuild (shutdown); Redis and the durable list stay open."""
-        running, self._rebuilding = self._rebuilding, None
-        if running is not None and not running.done():
-            running.cancel()
-            await asyncio.wait([running])
+        """Cancel background work (at shutdown), after one last try to write what Redis
+        missed. The client stays open."""
+        for task in (self._rebuilding, self._resyncing):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.wait([task])
+        self._rebuilding = self._resyncing = None
+        if self._unsynced:
+            try:
+                await self._keys.extend(list(self._unsynced.items()))
+                self._unsynced.clear()
+            except BackendUnavailable:
+                logger.error(
+                    "closing with %d revocations Redis lacks (they are on the durable list; "
+                    "a rebuild will restore them)",
+                    len(self._unsynced),
+                )
 
-    async def _load(self) -> bool:
-        """Copy every unexpired durable revocation into Redis; False if Redis may evict."""
-        if await self._may_evict():
-            return False
-        now = self._clock()
-        live = [(jti, int(exp)) for jti, exp in await self._loader() if exp > now]
-        for start in range(0, len(live), _BATCH):
-            await self._client.run(partial(self._extend, entries=live[start : start + _BATCH]))
-        return True
-
-    async def _extend(self, redis: Redis, entries: Sequence[tuple[str, int]]) -> object:
-        """Write ``entries`` in one round trip, never shortening a stored entry."""
-        now = self._clock()
-        async with redis.pipeline(transaction=False) as pipe:
-            for token_id, expires_at in entries:
-                if expires_at > now:  # an expired token needs no entry
-                    ttl = math.ceil(expires_at - now) + self._skew_allowance
-                    # NOTE: EVAL, not EVALSHA: the script cache is empty after every restart.
-                    pipe.eval(_EXTEND, 1, entry_key(token_id), str(expires_at), str(ttl))
-            return await pipe.execute()
-
-    async def _finish(self, redis: Redis, token: str, complete: bool) -> bool:
-        flag = "1" if complete else "0"
-        done = await redis.eval(_FINISH, 2, LOCK, MARKER, token, flag)
-        return bool(done)
-
-    async def _release_quietly(self, token: str) -> None:
-        # If Redis cannot be told, the lock lapses after lock_ttl on its own.
-        with suppress(BackendUnavailable):
-            await self._client.run(partial(self._finish, token=token, complete=False))
-
-    async def _may_evict(self) -> bool:
-        """True if Redis could evict entries (then it must never be declared complete)."""
-        if not self._require_noeviction:
-            return False
-        memory: dict[str, Any] = await self._client.run(lambda redis: redis.info("memory"))
-        policy, limit = memory.get("maxmemory_policy"), memory.get("maxmemory", 0)
-        if policy == "noeviction" or limit == 0:
-            return False
-        logger.error(
-            "Redis maxmemory-policy is %r: revocations stay on the durable list until it is "
-            "'noeviction' (an evicted entry would let a revoked token through)",
-            policy,
-        )
-        return True
-
-    def _schedule_rebuild(self) -> None:
+    def _start_rebuild(self) -> None:
         now = time.monotonic()
         running = self._rebuilding
         if (running is not None and not running.done()) or now < self._next_rebuild:
@@ -292,11 +242,32 @@ class RedisRevocationList:
 
     async def _forget_completeness(self) -> None:
         try:
-            await self._client.run(lambda redis: redis.delete(MARKER, LOCK), even_if_failing=True)
+            await self._keys.forget_completeness()
         except BackendUnavailable:
-            # Unreachable from here: if Redis was restarted it is empty and has no marker; if
-            # only this worker is cut off, the caller's retry (after the 503) completes it.
-            logger.warning("could not drop the revocation cache marker after a failed write")
+            logger.warning("revocation cache unreachable after a failed write; resyncing")
+
+    def _start_resync(self) -> None:
+        if self._resyncing is None or self._resyncing.done():
+            self._resyncing = asyncio.get_running_loop().create_task(self._resync())
+
+    async def _resync(self) -> None:
+        """Write the revocations Redis missed until it takes them, backing off."""
+        delay = self._resync_delay
+        while self._unsynced:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RESYNC_DELAY)
+            now = self._clock()
+            pending = {jti: exp for jti, exp in self._unsynced.items() if exp > now}
+            try:
+                await self._keys.extend(list(pending.items()))
+            except BackendUnavailable:
+                continue
+            # Keep what was revoked again (with a later expiry) while we were writing.
+            self._unsynced = {
+                jti: exp
+                for jti, exp in self._unsynced.items()
+                if exp > now and exp > pending.get(jti, 0)
+            }
 
 
 def _expiry(stored: bytes | str | None) -> int | None:

@@ -395,3 +395,28 @@ async def test_overlapping_rotation_never_pays_for_the_cold_credential(
 
     assert found == 1
     assert spy.verify_calls == calls
+
+
+async def test_several_cold_candidates_go_to_the_inner_hasher_in_one_call() -> None:
+    """With two cold candidates, the cache asks its inner hasher once with both, so a shared
+    layer below (Redis) can answer for the new credential before argon2 runs on the old."""
+
+    class Recording(CountingHasher):
+        def __init__(self) -> None:
+            super().__init__()
+            self.verify_any_calls: list[int] = []
+
+        async def verify_any(self, secret: str, secret_hashes: Sequence[str]) -> int | None:
+            self.verify_any_calls.append(len(secret_hashes))
+            return await super().verify_any(secret, secret_hashes)
+
+    inner = Recording()
+    cache = CachingSecretHasher(inner)
+    secret = new_secret()
+    hashes = [await cache.hash(new_secret()), await cache.hash(secret)]
+
+    found = await cache.verify_any(secret, hashes)
+    again = await cache.verify_any(secret, hashes)
+
+    assert (found, again) == (1, 1)
+    assert inner.verify_any_calls == [2]  # the second call was answered from the cache

@@ -19,8 +19,8 @@ import pytest
 from agentidp.application.commands import BootstrapOrganization
 from agentidp.entrypoints.container import build_container, start, stop
 from agentidp.entrypoints.settings import Settings
-
-from .servers import PrivatePostgres, PrivateRedis, free_port, postgres_binaries
+from tests.contract.redis_backends import RedisServer
+from tests.private_postgres import PrivatePostgres, free_port, postgres_binaries
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ class Idp:
     client_id: str
     secret: str
     postgres: PrivatePostgres
-    redis: PrivateRedis | None
+    redis: RedisServer | None
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=15)
@@ -75,23 +75,33 @@ def _serving(url: str) -> bool:
 
 def _launch(tmp_path: Path, with_redis: bool) -> Iterator[Idp]:
     postgres = PrivatePostgres(_require_private_postgres())
-    redis = PrivateRedis() if with_redis else None
+    redis = RedisServer(tmp_path) if with_redis else None
     server = None
     try:
         postgres.create()
         if redis is not None:
             redis.start()
         port = free_port()
-        env = {**os.environ, **CHEAP_ARGON2, "AGENTIDP_DATA_DIR": str(tmp_path),
-               "AGENTIDP_DATABASE_URL": postgres.url, "AGENTIDP_PORT": str(port),
-               "AGENTIDP_LOG_LEVEL": "warning", "AGENTIDP_DB_CONNECT_TIMEOUT_SECONDS": "2"}
+        env = {
+            **os.environ,
+            **CHEAP_ARGON2,
+            "AGENTIDP_DATA_DIR": str(tmp_path),
+            "AGENTIDP_DATABASE_URL": postgres.url,
+            "AGENTIDP_PORT": str(port),
+            "AGENTIDP_LOG_LEVEL": "warning",
+            "AGENTIDP_DB_CONNECT_TIMEOUT_SECONDS": "2",
+        }
         if redis is not None:
             env["AGENTIDP_REDIS_URL"] = redis.url
             env["AGENTIDP_SECRET_KEY"] = "ab" * 32
         client_id, secret = asyncio.run(_bootstrap(Settings.from_env(env)))
         agentidp = str(Path(sys.executable).with_name("agentidp"))
-        server = subprocess.Popen([agentidp, "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [agentidp, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         url = f"http://127.0.0.1:{port}"
         _wait_until(lambda: _serving(url))
         yield Idp(url, client_id, secret, postgres, redis)
@@ -135,8 +145,14 @@ def test_postgres_outage_is_503_writes_nothing_and_recovers_without_restart(idp:
     """With PostgreSQL stopped mid-run every request that needs it is a clear 503 and /health
     says so; after it restarts, service resumes by itself and nothing was half-written."""
     bearer = {"Authorization": f"Bearer {idp.token().json()['access_token']}"}
-    agent = {"email": "late@outage.example", "agentType": "custom", "version": "1.0.0",
-             "capabilities": [], "owner": "ops", "deploymentEnv": "production"}
+    agent = {
+        "email": "late@outage.example",
+        "agentType": "custom",
+        "version": "1.0.0",
+        "capabilities": [],
+        "owner": "ops",
+        "deploymentEnv": "production",
+    }
 
     idp.postgres.stop()
     with idp.client() as client:
@@ -170,8 +186,10 @@ def test_redis_outage_keeps_serving_never_fails_open_and_recovers(idp_with_redis
     revoked = idp.token("agents:read").json()["access_token"]
     with idp.client() as client:
         bearer = {"Authorization": f"Bearer {revoked}"}
-        assert client.post("/api/v1/token/revoke", data={"token": revoked},
-                           headers=bearer).status_code == 200
+        assert (
+            client.post("/api/v1/token/revoke", data={"token": revoked}, headers=bearer).status_code
+            == 200
+        )
     assert idp.redis is not None
 
     idp.redis.stop()
@@ -180,14 +198,16 @@ def test_redis_outage_keeps_serving_never_fails_open_and_recovers(idp_with_redis
     with idp.client() as client:
         listed = client.get("/api/v1/agents", headers=fresh_bearer)
         refused = client.get("/api/v1/agents", headers={"Authorization": f"Bearer {revoked}"})
-        revoke_now = client.post("/api/v1/token/revoke",
-                                 data={"token": fresh.json()["access_token"]}, headers=fresh_bearer)
+        revoke_now = client.post(
+            "/api/v1/token/revoke",
+            data={"token": fresh.json()["access_token"]},
+            headers=fresh_bearer,
+        )
         health = client.get("/health")
         detailed = client.get("/health/detailed")
     idp.redis.start()  # comes back empty: no persistence
     with idp.client() as client:
-        refused_after = client.get("/api/v1/agents",
-                                   headers={"Authorization": f"Bearer {revoked}"})
+        refused_after = client.get("/api/v1/agents", headers={"Authorization": f"Bearer {revoked}"})
     _wait_until(lambda: _serving(idp.url))
 
     assert fresh.status_code == 200

@@ -14,7 +14,8 @@ import psycopg
 import pytest
 
 from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
-from agentidp.application.errors import AgentAlreadyExists, BackendUnavailable
+from agentidp.application.errors import AgentAlreadyExists, BackendUnavailable, InvalidRequest
+from agentidp.domain.agent import Agent
 from agentidp.domain.audit import verify_chain
 from agentidp.domain.organization import Organization
 from tests.builders import make_agent, make_audit_event, random_id
@@ -97,10 +98,62 @@ async def test_queued_batches_share_one_transaction_and_fail_alone(
     assert [*outcomes[:10], *outcomes[11:]] == [None] * 20
     assert store.stats.batches - before[1] == 21
     assert store.stats.groups - before[0] <= 2  # the first batch may have gone alone
+    assert store.stats.redone == 1  # the pipelined attempt failed, batch by batch isolated it
     async with store.unit_of_work() as uow:
         chain = await uow.audit.chain()
     assert len(chain) == 20
     assert verify_chain(chain).verified
+
+
+async def test_a_batch_that_cannot_be_encoded_fails_alone(
+    store: PostgresStore, organization: Organization, database_url: str
+) -> None:
+    """A batch that fails before reaching PostgreSQL (metadata that is not JSON) gets its own
+    error; the batches grouped with it commit."""
+    good = [make_audit_event() for _ in range(4)]
+    bad = make_audit_event(metadata={"not json": object()})
+
+    async def append(event: object) -> None:
+        async with store.unit_of_work() as uow:
+            await uow.audit.append(event)  # type: ignore[arg-type]
+            await uow.commit()
+
+    async with _chain_head_locked(database_url):
+        tasks = [asyncio.create_task(append(event)) for event in [*good[:2], bad, *good[2:]]]
+        await asyncio.sleep(0.1)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert isinstance(outcomes[2], TypeError)
+    assert [*outcomes[:2], *outcomes[3:]] == [None] * 4
+    async with store.unit_of_work() as uow:
+        chain = await uow.audit.chain()
+    assert {stored.event.id for stored in chain} == {event.id for event in good}
+    assert verify_chain(chain).verified
+
+
+async def test_a_value_postgresql_cannot_hold_fails_its_batch_alone(
+    store: PostgresStore, organization: Organization, database_url: str
+) -> None:
+    """An agent whose metadata holds a NUL character (which SQLite would store but no
+    PostgreSQL text or jsonb can) is refused as InvalidRequest; its group commits the rest."""
+    good = [make_agent(organization_id=organization.id) for _ in range(4)]
+    bad = make_agent(organization_id=organization.id, metadata={"note": "a\u0000b"})
+
+    async def add(agent: Agent) -> None:
+        async with store.unit_of_work() as uow:
+            await uow.agents.add(agent)
+            await uow.commit()
+
+    async with _chain_head_locked(database_url):
+        tasks = [asyncio.create_task(add(agent)) for agent in [*good[:2], bad, *good[2:]]]
+        await asyncio.sleep(0.1)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+
+    assert isinstance(outcomes[2], InvalidRequest)
+    assert [*outcomes[:2], *outcomes[3:]] == [None] * 4
+    async with store.unit_of_work() as uow:
+        assert [await uow.agents.get(agent.id) for agent in good] == good
+        assert await uow.agents.get(bad.id) is None
 
 
 async def test_a_lost_connection_fails_every_batch_of_the_group(
@@ -125,24 +178,32 @@ async def test_the_pool_recovers_after_its_connections_are_terminated(
     store: PostgresStore, organization: Organization, scratch: ScratchDatabase
 ) -> None:
     """After every server connection of the database is killed (as by a PostgreSQL
-    restart), the next unit of work succeeds or raises BackendUnavailable, and a retry
-    succeeds: the store needs no restart."""
-    await _register(store, organization, None)  # the pool holds live connections now
+    restart), the next read and the next unit of work each succeed or raise
+    BackendUnavailable, and a retry succeeds: the store needs no restart."""
+    await asyncio.gather(*(_register(store, organization, None) for _ in range(4)))
+    await asyncio.gather(*(_chain_length(store) for _ in range(4)))  # several connections
 
     assert scratch.terminate_connections() >= 1
-    try:
-        await _register(store, organization, None)
-        first: BaseException | None = None
-    except BackendUnavailable as exc:
-        first = exc
+    first_read = await _attempt(_chain_length(store))
+    first_commit = await _attempt(_register(store, organization, None))
     await _register(store, organization, None)
 
-    assert first is None or isinstance(first, BackendUnavailable)
+    assert first_read is None or isinstance(first_read, BackendUnavailable)
+    assert first_commit is None or isinstance(first_commit, BackendUnavailable)
     async with store.unit_of_work() as uow:
         chain = await uow.audit.chain()
-    assert len(chain) in (2, 3)  # a failed first attempt applied nothing
+    assert len(chain) == (6 if first_commit is None else 5)  # a failed commit applied nothing
     assert verify_chain(chain).verified
     await store.ping()
+
+
+async def _attempt(operation: Awaitable[object]) -> BaseException | None:
+    """``None`` if ``operation`` succeeded, else the BackendUnavailable it raised."""
+    try:
+        await operation
+    except BackendUnavailable as exc:
+        return exc
+    return None
 
 
 async def test_an_outage_is_reported_never_answered_and_needs_no_restart(

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from agentidp.adapters.redis import RedisClient, RedisRevocationList
-from agentidp.adapters.redis.revocation_list import LOCK, MARKER, entry_key
+from agentidp.adapters.redis.revocation_keys import LOCK, MARKER, entry_key
 from agentidp.application.errors import BackendUnavailable
 from tests.builders import random_id
 from tests.contract.redis_backends import RecordingRevocationList, RedisServer
@@ -165,6 +165,51 @@ async def test_a_frozen_redis_costs_one_short_timeout(
     assert second_took < 0.1
 
 
+async def test_a_revocation_a_frozen_redis_missed_is_written_once_it_answers(
+    workers: Workers,
+    durable: RecordingRevocationList,
+    clock: FakeClock,
+    server: RedisServer,
+    admin: redis.Redis,
+) -> None:
+    """Redis frozen (its data and marker intact) during a revocation: the revocation fails, its
+    worker still answers "revoked" from memory, and writes the entry once Redis answers again,
+    so the other workers see it too."""
+    first, second = await workers(), await workers()
+    assert await second.rebuild()
+    jti = random_id()
+    server.pause()
+    try:
+        with pytest.raises(BackendUnavailable):
+            await first.revoke(jti, _in(clock, timedelta(hours=1)))
+        answered_while_frozen = await first.is_revoked(jti)
+    finally:
+        server.resume()
+
+    await first.settle()
+    durable.down = True
+
+    assert answered_while_frozen is True
+    assert admin.get(entry_key(jti)) is not None
+    assert await second.is_revoked(jti) is True
+
+
+async def test_closing_makes_a_last_attempt_to_write_what_redis_missed(
+    workers: Workers, clock: FakeClock, server: RedisServer, admin: redis.Redis
+) -> None:
+    """A worker shutting down writes the revocations it could not write before, if it can."""
+    worker = await workers(resync_delay=60.0)  # the background resync would come too late
+    jti = random_id()
+    server.stop()
+    with pytest.raises(BackendUnavailable):
+        await worker.revoke(jti, _in(clock, timedelta(hours=1)))
+    server.start()
+
+    await worker.aclose()
+
+    assert admin.get(entry_key(jti)) is not None
+
+
 # --- Redis empty (restart, flush): the marker --------------------------------------------
 
 
@@ -186,7 +231,7 @@ async def test_an_emptied_redis_is_rebuilt_from_the_durable_list(
 
     server.restart() if emptied_by == "restart" else server.flush()
     answer = await second.is_revoked(jti)
-    await second.wait_for_rebuild()
+    await second.settle()
 
     assert answer is True
     assert admin.get(MARKER) == b"1"
@@ -204,7 +249,7 @@ async def test_a_missing_marker_with_the_durable_list_down_raises(
 
     with pytest.raises(BackendUnavailable):
         await worker.is_revoked(random_id())
-    await worker.wait_for_rebuild()
+    await worker.settle()
     assert admin.get(MARKER) is None
 
 

@@ -109,7 +109,7 @@ class RevocationMachine(RuleBasedStateMachine):
             lost.append(token_id)
             self.server.start()
 
-        self.let_background_rebuilds_finish()  # only our rebuild may meet the hook
+        self.let_background_work_finish()  # only our rebuild may meet the hook
         self.durable.after_snapshot = lose_a_revocation
         try:
             completed = self.run(self.workers[loader].rebuild())
@@ -119,10 +119,11 @@ class RevocationMachine(RuleBasedStateMachine):
             self.model[token_id] = max(expires_at, self.model.get(token_id, expires_at))
             assert not completed, "a snapshot older than a revocation was declared complete"
 
+    @precondition(lambda self: self.server.running)  # a resync waits for Redis to answer
     @rule()
-    def let_background_rebuilds_finish(self) -> None:
+    def let_background_work_finish(self) -> None:
         for worker in self.workers:
-            self.run(worker.wait_for_rebuild())
+            self.run(worker.settle())
 
     @precondition(lambda self: self.server.running)
     @rule()

@@ -95,7 +95,7 @@ async def test_a_rotated_hash_never_matches_the_old_entry(clients: Clients) -> N
     new_on_new = await worker.verify(new, new_hash)
 
     assert (old_on_new, new_on_new) == (False, True)
-    assert spy.verify_calls == 3  # both looks at the new hash went to argon2
+    assert spy.verify_calls == 3  # both lookups on the new hash went to argon2
     assert cache_key(old_hash) != cache_key(new_hash)
 
 

@@ -1,10 +1,13 @@
-"""Several worker processes on one embedded SQLite store: revocation and rotation take effect
-in every worker at once (nothing that decides them is cached per process)."""
+"""Several worker processes sharing one state — the embedded SQLite file, or PostgreSQL with
+Redis: a token issued by one worker is introspected and revoked through another, and
+revocation and rotation take effect in every worker at once (nothing that decides them is
+cached per process)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,11 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from agentidp.application.commands import BootstrapOrganization
 from agentidp.entrypoints.container import build_container, start, stop
 from agentidp.entrypoints.settings import Settings
+from tests.contract.redis_backends import RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +59,50 @@ def _workers(pid: int) -> list[int]:
     ]
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_state(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """Settings of the state the workers share: the SQLite file in the data directory, or a
+    fresh database on the shared PostgreSQL plus a private Redis."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    admin_url = os.environ.get(
+        "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    database = f"agentidp_workers_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f"CREATE DATABASE {database}")  # type: ignore[arg-type]
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {admin_url}: {exc}")
+    redis = RedisServer(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    try:
+        yield {
+            "AGENTIDP_DATABASE_URL": admin_url.rsplit("/", 1)[0] + f"/{database}",
+            "AGENTIDP_REDIS_URL": redis.url,
+            "AGENTIDP_SECRET_KEY": secrets.token_hex(32),
+        }
+    finally:
+        redis.stop()
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")  # type: ignore[arg-type]
+
+
 @pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[tuple[str, str, str, list[int]]]:
-    """A bootstrapped data directory served by ``agentidp serve --workers 2``."""
+def two_workers(
+    tmp_path: Path, shared_state: dict[str, str]
+) -> Iterator[tuple[str, str, str, list[int]]]:
+    """A bootstrapped deployment served by ``agentidp serve --workers 2``."""
     port = _free_port()
     env = {
         **os.environ,
         **CHEAP_ARGON2,
+        **shared_state,
         "AGENTIDP_DATA_DIR": str(tmp_path),
         "AGENTIDP_PORT": str(port),
         "AGENTIDP_LOG_LEVEL": "warning",
@@ -119,6 +161,7 @@ def _probe_statuses(
     base: str, method: str, path: str, workers: list[int], **kwargs: object
 ) -> set[int]:
     """Send PROBES fresh-connection requests and prove every worker answered some of them."""
+
     def probe(_: int) -> int:
         with httpx.Client(base_url=base) as client:  # new connection: any worker may take it
             return client.request(method, path, **kwargs).status_code  # type: ignore[arg-type]
@@ -175,3 +218,37 @@ def test_a_rotated_secret_is_refused_by_every_worker(two_workers):
     )
     assert old == {401}
     assert new == {200}
+
+
+def test_a_token_from_one_worker_is_introspected_and_revoked_through_the_others(two_workers):
+    """Every worker sees the same token as active, and after a revocation through any worker,
+    every worker reports it inactive."""
+    url, client_id, secret, workers = two_workers
+    with httpx.Client(base_url=url) as client:
+        token = _token(client, client_id, secret).json()["access_token"]
+    form = {"token": token}
+
+    active = _probe_statuses(
+        url, "POST", "/api/v1/token/introspect", workers, data=form, auth=(client_id, secret)
+    )
+    with httpx.Client(base_url=url) as client:
+        introspected = client.post("/api/v1/token/introspect", data=form, auth=(client_id, secret))
+        assert introspected.json()["active"] is True
+        assert (
+            client.post("/api/v1/token/revoke", data=form, auth=(client_id, secret)).status_code
+            == 200
+        )
+    inactive = set()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+
+        def probe(_: int) -> bool:
+            with httpx.Client(base_url=url) as client:
+                response = client.post(
+                    "/api/v1/token/introspect", data=form, auth=(client_id, secret)
+                )
+                return bool(response.json()["active"])
+
+        inactive = set(pool.map(probe, range(PROBES)))
+
+    assert active == {200}
+    assert inactive == {False}
