@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from agentidp.domain.agent import Agent
-from agentidp.domain.credential import CredentialStatus, looks_like_client_secret
+from agentidp.domain.credential import looks_like_client_secret
 from agentidp.domain.ids import AgentId, is_uuid
 
 from .ports.security import SecretHasher
@@ -25,11 +25,16 @@ class ClientAuthFailure(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ClientAuthResult:
-    """The authenticated agent, or the reason there is none."""
+    """The authenticated agent, or the reason there is none.
+
+    ``organization_active`` is whether the agent's organization is active (False without an
+    agent); like the agent's status, callers check it only after a successful secret.
+    """
 
     agent: Agent | None
     failure: ClientAuthFailure | None
     credential_id: str | None = None
+    organization_active: bool = False
 
 
 class ClientAuthenticator:
@@ -47,20 +52,23 @@ class ClientAuthenticator:
     async def authenticate(self, uow: UnitOfWork, client_id: str, secret: str) -> ClientAuthResult:
         """Never raises for bad credentials; the result says what happened.
 
-        Agent status is *not* checked here: callers check it after the secret, so an
-        unauthenticated caller cannot learn whether an agent is suspended.
+        Agent and organization status are *not* checked here: callers check them after the
+        secret, so an unauthenticated caller cannot learn whether either is suspended. One
+        read of ``uow.clients`` supplies everything.
         """
         # Cheap shape checks first: garbage never reaches the store or the hasher.
         if not is_uuid(client_id) or not looks_like_client_secret(secret):
             return ClientAuthResult(None, ClientAuthFailure.MALFORMED)
-        agent = await uow.agents.get(AgentId(client_id))
-        if agent is None:
+        client = await uow.clients.find(AgentId(client_id))
+        if client is None:
             return ClientAuthResult(None, ClientAuthFailure.UNKNOWN_CLIENT)
+        agent = client.agent
         now = self._clock.now()
-        active = await uow.credentials.list_by_agent(agent.id, CredentialStatus.ACTIVE)
         # Skip expired credentials before hashing: a cheap exit that leaks nothing.
-        usable = [credential for credential in active if credential.is_usable(now)]
+        usable = [
+            credential for credential in client.active_credentials if credential.is_usable(now)
+        ]
         matched = await self._hasher.verify_any(secret, [c.secret_hash for c in usable])
         if matched is not None:
-            return ClientAuthResult(agent, None, usable[matched].id)
+            return ClientAuthResult(agent, None, usable[matched].id, client.organization_active)
         return ClientAuthResult(agent, ClientAuthFailure.BAD_SECRET)

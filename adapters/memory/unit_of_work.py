@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Self
 from agentidp.application.ports.repositories import (
     AgentRepository,
     AuditLog,
+    ClientDirectory,
     CredentialRepository,
     OrganizationRepository,
 )
 
 from .audit import InMemoryAuditLog
+from .clients import InMemoryClientDirectory
 from .repositories import (
     InMemoryAgentRepository,
     InMemoryCredentialRepository,
@@ -39,6 +41,7 @@ class InMemoryUnitOfWork:
         )
         self.agents: AgentRepository = InMemoryAgentRepository(store, self._staging)
         self.credentials: CredentialRepository = InMemoryCredentialRepository(store, self._staging)
+        self.clients: ClientDirectory = InMemoryClientDirectory(store)
         self.audit: AuditLog = InMemoryAuditLog(store, self._staging)
 
     async def __aenter__(self) -> Self:

@@ -9,6 +9,7 @@ from typing import Self
 from agentidp.application.ports.repositories import (
     AgentRepository,
     AuditLog,
+    ClientDirectory,
     CredentialRepository,
     OrganizationRepository,
 )
@@ -16,6 +17,7 @@ from agentidp.domain.audit import AuditEvent
 
 from .agents import PostgresAgentRepository
 from .audit import PostgresAuditLog
+from .clients import PostgresClientDirectory
 from .credentials import PostgresCredentialRepository
 from .organizations import PostgresOrganizationRepository
 from .reader import Reader
@@ -43,6 +45,7 @@ class PostgresUnitOfWork:
         )
         self.agents: AgentRepository = PostgresAgentRepository(reader, self._staging)
         self.credentials: CredentialRepository = PostgresCredentialRepository(reader, self._staging)
+        self.clients: ClientDirectory = PostgresClientDirectory(reader)
         self.audit: AuditLog = PostgresAuditLog(reader, self._staging)
 
     async def __aenter__(self) -> Self:

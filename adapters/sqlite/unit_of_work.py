@@ -9,6 +9,7 @@ from typing import Self
 from agentidp.application.ports.repositories import (
     AgentRepository,
     AuditLog,
+    ClientDirectory,
     CredentialRepository,
     OrganizationRepository,
 )
@@ -16,6 +17,7 @@ from agentidp.domain.audit import AuditEvent
 
 from .agents import SqliteAgentRepository
 from .audit import SqliteAuditLog
+from .clients import SqliteClientDirectory
 from .credentials import SqliteCredentialRepository
 from .organizations import SqliteOrganizationRepository
 from .reader import Reader
@@ -41,6 +43,7 @@ class SqliteUnitOfWork:
         )
         self.agents: AgentRepository = SqliteAgentRepository(reader, self._staging)
         self.credentials: CredentialRepository = SqliteCredentialRepository(reader, self._staging)
+        self.clients: ClientDirectory = SqliteClientDirectory(reader)
         self.audit: AuditLog = SqliteAuditLog(reader, self._staging)
 
     async def __aenter__(self) -> Self:

@@ -122,6 +122,34 @@ class CredentialRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRecord:
+    """What authenticating one client needs, read together.
+
+    ``active_credentials`` are the agent's credentials whose status is active, newest first,
+    expired ones included (the authenticator judges expiry against its clock).
+    ``organization_active`` is False when the agent's organization is not active (or, in a
+    store without referential integrity, missing).
+    """
+
+    agent: Agent
+    active_credentials: Sequence[Credential]
+    organization_active: bool
+
+
+class ClientDirectory(Protocol):
+    """A read model for client authentication: agent, usable credentials and organization
+    status in one read (one round trip where the store is remote). Read-only."""
+
+    async def find(self, client_id: AgentId) -> ClientRecord | None:
+        """The client's record, or ``None`` if no agent has this id.
+
+        Committed state only (like every repository read); the aggregates in the record are
+        private copies. No tenancy check: the client id alone selects the agent.
+        """
+        ...
+
+
 class AuditLog(Protocol):
     """The append-only, hash-chained audit log.
 

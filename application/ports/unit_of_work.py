@@ -6,7 +6,13 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
-from .repositories import AgentRepository, AuditLog, CredentialRepository, OrganizationRepository
+from .repositories import (
+    AgentRepository,
+    AuditLog,
+    ClientDirectory,
+    CredentialRepository,
+    OrganizationRepository,
+)
 
 
 class UnitOfWork(Protocol):
@@ -21,6 +27,8 @@ class UnitOfWork(Protocol):
     organizations: OrganizationRepository
     agents: AgentRepository
     credentials: CredentialRepository
+    #: Read model of client authentication (agent, active credentials, organization status).
+    clients: ClientDirectory
     audit: AuditLog
 
     async def __aenter__(self) -> Self: ...

@@ -149,8 +149,7 @@ class _ClientAuthenticatingUseCase(_TokenUseCase):
             reason = f"agent_{agent.status.value}"
             await self._refuse(uow, client_id, agent.organization_id, origin, reason, purpose)
             raise AgentNotPermitted()
-        organization = await uow.organizations.get(agent.organization_id)
-        if organization is None or not organization.is_active:
+        if not auth.organization_active:
             reason = "organization_inactive"
             await self._refuse(uow, client_id, agent.organization_id, origin, reason, purpose)
             raise AgentNotPermitted()

@@ -52,6 +52,7 @@ class _BarrierUnitOfWork:
         self.organizations = inner.organizations
         self.agents = inner.agents
         self.credentials = inner.credentials
+        self.clients = inner.clients
         self.audit = inner.audit
 
     async def __aenter__(self) -> Self:
