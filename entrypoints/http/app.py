@@ -36,6 +36,7 @@ from .problems import (
     handle_too_deep,
     handle_unexpected,
 )
+from .runtime import tune_garbage_collector
 
 #: Largest request body accepted anywhere (the OAuth endpoints allow less): 413 beyond.
 MAX_BODY_BYTES: Final = 64 * 1024
@@ -48,6 +49,7 @@ def create_app(container: Container) -> Litestar:
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         await start_container(container)
+        tune_garbage_collector()
         try:
             yield
         finally:
