@@ -21,7 +21,9 @@ Tree::
     │   └── NotResourceOwner         acting on an agent/token that is neither yours nor admin'd
     ├── RetentionWindowExceeded      an audit query reaches outside the retention window
     ├── InvalidRequest               a request is well-formed JSON but semantically wrong
-    └── BackendUnavailable           a store the operation needs is down
+    ├── BackendUnavailable           a store the operation needs is down
+    ├── MigrationError               a schema migration failed (nothing of that file applied)
+    └── KeyMaterialError             signing keys cannot be loaded or stored safely
 """
 
 from __future__ import annotations
@@ -171,3 +173,19 @@ class BackendUnavailable(ApplicationError):
 
     code = "SERVICE_UNAVAILABLE"
     default_message = "A backing service is unavailable. Please retry shortly."
+
+
+class MigrationError(ApplicationError):
+    """A schema migration failed; nothing of that migration was applied. The message names
+    the file."""
+
+    code = "MIGRATION_FAILED"
+    default_message = "A schema migration failed."
+
+
+class KeyMaterialError(ApplicationError):
+    """Signing keys cannot be loaded or stored safely (unreadable, malformed, or readable by
+    others); the message says what to fix."""
+
+    code = "KEY_STORE_ERROR"
+    default_message = "The signing keys cannot be loaded safely."

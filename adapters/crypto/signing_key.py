@@ -10,13 +10,15 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from agentidp.application.errors import KeyMaterialError
+
 from . import jws_algorithms
 from .jwk import PrivateKey, private_jwk, private_key_from_jwk, public_jwk
 
 RSA_BITS = 2048
 
 
-class KeyStoreError(Exception):
+class KeyStoreError(KeyMaterialError):
     """Signing keys cannot be loaded or stored safely; the message says what to fix."""
 
 
@@ -48,8 +50,10 @@ class SigningKey:
         elif alg == jws_algorithms.EDDSA:
             key = ed25519.Ed25519PrivateKey.generate()
         else:
-            raise ValueError(f"unsupported signing algorithm {alg!r}; use one of "
-                             f"{', '.join(jws_algorithms.ALGORITHMS)}")
+            raise ValueError(
+                f"unsupported signing algorithm {alg!r}; use one of "
+                f"{', '.join(jws_algorithms.ALGORITHMS)}"
+            )
         day = (now or datetime.now(UTC)).astimezone(UTC)
         return cls(kid=f"key-{day:%Y%m%d}-{secrets.token_hex(4)}", alg=alg, private_key=key)
 

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
+from agentidp.adapters.relational.filters import audit_filters, audit_query_params
+from agentidp.adapters.relational.rows import AUDIT_COLUMNS
 from agentidp.application.ports.repositories import AuditFilter, Page
 from agentidp.domain.audit import AuditEvent, ChainedAuditEvent
 from agentidp.domain.ids import AuditEventId
 
 from .reader import Reader
-from .rows import AUDIT_COLUMNS, audit_to_domain, optional_aware
-from .sql import page_sql, select_list, where
+from .rows import ROWS, optional_aware
+from .sql import page_sql, param, select_list, where
 from .staging import Staging
 
 _SELECT: Final = f"SELECT {select_list(AUDIT_COLUMNS)} FROM audit_events"  # noqa: S608
 _GET: Final = f"{_SELECT} WHERE id = %(id)s"
-#: Query filters, keyed by the parameter that switches each one on; bounds are inclusive.
-_FILTERS: Final = {
-    "organization_id": "organization_id = %(organization_id)s",
-    "agent_id": "agent_id = %(agent_id)s",
-    "action": "action = %(action)s",
-    "outcome": "outcome = %(outcome)s",
-    "since": "occurred_at >= %(since)s",
-    "until": "occurred_at <= %(until)s",
-}
+_FILTERS: Final = audit_filters(param)
 # Chain order is seq order, and timestamps from concurrent writers need not follow it, so a
 # date range selects the contiguous seq span from the first event at/after ``since`` to the
 # last event at/before ``until``: filtering rows by time alone could leave holes in the chain.
@@ -54,24 +48,15 @@ class PostgresAuditLog:
 
     async def get(self, event_id: AuditEventId) -> ChainedAuditEvent | None:
         row = await self._reader.one(_GET, {"id": event_id})
-        return None if row is None else audit_to_domain(row)
+        return None if row is None else ROWS.audit_to_domain(row)
 
     async def query(
         self, filter: AuditFilter, page: Page
     ) -> tuple[Sequence[ChainedAuditEvent], int]:
-        params: dict[str, Any] = {
-            "organization_id": filter.organization_id,
-            "agent_id": filter.agent_id,
-            "action": None if filter.action is None else filter.action.value,
-            "outcome": None if filter.outcome is None else filter.outcome.value,
-            "since": optional_aware(filter.since),
-            "until": optional_aware(filter.until),
-            "limit": page.size,
-            "offset": page.offset,
-        }
+        params = audit_query_params(filter, page, optional_aware)
         sql = page_sql("audit_events", _PAGE_COLUMNS, where(_FILTERS, params), _REVERSE_CHAIN_ORDER)
         rows, total = await self._reader.page(sql, params)
-        return [audit_to_domain(row[:-1]) for row in rows], total
+        return [ROWS.audit_to_domain(row[:-1]) for row in rows], total
 
     async def chain(
         self, since: datetime | None = None, until: datetime | None = None
@@ -80,4 +65,4 @@ class PostgresAuditLog:
         rows = await self._reader.all(
             f"{_SELECT} WHERE {where(_CHAIN_BOUNDS, params)} ORDER BY seq", params
         )
-        return [audit_to_domain(row) for row in rows]
+        return [ROWS.audit_to_domain(row) for row in rows]

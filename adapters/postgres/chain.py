@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.rows import AUDIT_COLUMNS
 from agentidp.domain.audit import AuditEvent
 
 from .errors import translating
 from .pool import Connection
-from .rows import AUDIT_CASTS, AUDIT_COLUMNS, audit_params
+from .rows import AUDIT_CASTS, ROWS
 from .sql import insert_sql
 
 _LOCK_HEAD: Final = "SELECT hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"
@@ -55,11 +56,7 @@ async def append_events(connection: Connection, events: Sequence[AuditEvent], he
     Raises:
         Conflict: an event id is already stored.
     """
-    rows = []
-    for event in events:
-        stored = event.chained(head)
-        rows.append(audit_params(stored))
-        head = stored.hash
+    rows, head = ROWS.chained_audit_params(events, head)
     with translating():
         if len(rows) == 1:
             await connection.execute(_INSERT, rows[0])

@@ -4,20 +4,21 @@ Agent, organization status and active credentials come back together: one round 
 snapshot. The agent LEFT JOINs its active credentials, so the result is one row per active
 credential (newest first) repeating the agent's columns, or a single row with NULL
 credential columns when it has none, and no row for an unknown agent. Every part is decoded
-by the row mappers of rows.py, exactly like the repositories' reads.
+by the row mappers of rows.py (``ROWS``), exactly like the repositories' reads.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from agentidp.adapters.relational.rows import AGENT_COLUMNS, CREDENTIAL_COLUMNS
 from agentidp.application.ports.repositories import ClientRecord
 from agentidp.domain.credential import CredentialStatus
 from agentidp.domain.ids import AgentId
 from agentidp.domain.organization import OrganizationStatus
 
 from .reader import Reader
-from .rows import AGENT_COLUMNS, CREDENTIAL_COLUMNS, agent_to_domain, credential_to_domain
+from .rows import ROWS
 
 
 def _qualified(alias: str, columns: tuple[str, ...]) -> str:
@@ -51,9 +52,9 @@ class PostgresClientDirectory:
             return None
         first = rows[0]
         return ClientRecord(
-            agent=agent_to_domain(first[:_AGENT_END]),
+            agent=ROWS.agent_to_domain(first[:_AGENT_END]),
             active_credentials=[
-                credential_to_domain(row[_CREDENTIAL_START:])
+                ROWS.credential_to_domain(row[_CREDENTIAL_START:])
                 for row in rows
                 if row[_CREDENTIAL_START] is not None
             ],

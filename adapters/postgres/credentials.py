@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.rows import CREDENTIAL_COLUMNS
 from agentidp.domain.credential import Credential, CredentialStatus
 from agentidp.domain.ids import AgentId, CredentialId
 
 from .reader import Reader
-from .rows import CREDENTIAL_COLUMNS, credential_params, credential_to_domain
+from .rows import ROWS
 from .sql import insert_sql, optimistic_update_sql, select_list
 from .staging import Staging
 
@@ -35,7 +36,7 @@ class PostgresCredentialRepository:
 
     async def get(self, credential_id: CredentialId) -> Credential | None:
         row = await self._reader.one(_GET, {"id": credential_id})
-        return None if row is None else credential_to_domain(row)
+        return None if row is None else ROWS.credential_to_domain(row)
 
     async def list_by_agent(
         self, agent_id: AgentId, status: CredentialStatus | None = None
@@ -46,10 +47,10 @@ class PostgresCredentialRepository:
             rows = await self._reader.all(
                 _BY_AGENT_AND_STATUS, {"agent_id": agent_id, "status": status.value}
             )
-        return [credential_to_domain(row) for row in rows]
+        return [ROWS.credential_to_domain(row) for row in rows]
 
     async def add(self, credential: Credential) -> None:
-        self._staging.write(_INSERT, credential_params(credential))
+        self._staging.write(_INSERT, ROWS.credential_params(credential))
 
     async def update(self, credential: Credential) -> None:
-        self._staging.write(_UPDATE, credential_params(credential), expected_rowcount=1)
+        self._staging.write(_UPDATE, ROWS.credential_params(credential), expected_rowcount=1)

@@ -9,20 +9,20 @@ file exactly once: the others wait for the lock, then see the file's row and ski
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Final
 
 import psycopg
 
+from agentidp.adapters.relational.migrations import Migration as RelationalMigration
+from agentidp.adapters.relational.migrations import MigrationFailed as RelationalMigrationFailed
+from agentidp.adapters.relational.migrations import discover_migrations
+
 from .errors import translating
 from .pool import Connection
 
-_PACKAGE: Final = "agentidp.migrations"
 _DIRECTORY: Final = "postgres"
-_NAME: Final = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 #: The advisory lock key of migration runs (any fixed bigint; this one spells "agentidp").
 MIGRATION_LOCK_KEY: Final = 0x6167656E74696470
 
@@ -38,31 +38,20 @@ _IS_APPLIED: Final = "SELECT 1 FROM schema_migrations WHERE name = %(name)s"
 _RECORD: Final = "INSERT INTO schema_migrations (name) VALUES (%(name)s)"
 
 
-class MigrationFailed(RuntimeError):
-    """A migration file could not be applied; nothing from that file was kept."""
+class MigrationFailed(RelationalMigrationFailed):
+    """A PostgreSQL migration file could not be applied; nothing from that file was kept."""
 
-    def __init__(self, name: str, cause: BaseException) -> None:
-        super().__init__(f"PostgreSQL migration {name} failed: {cause}")
-        self.name = name
+    backend = "PostgreSQL"
 
 
 @dataclass(frozen=True, slots=True)
-class Migration:
+class Migration(RelationalMigration):
     """One numbered SQL file (any number of statements, no BEGIN/COMMIT of its own)."""
-
-    name: str
-    sql: str
 
 
 def available_migrations() -> list[Migration]:
     """Every migration shipped with the package, in number order."""
-    directory = files(_PACKAGE) / _DIRECTORY
-    found = [
-        Migration(entry.name, entry.read_text(encoding="utf-8"))
-        for entry in directory.iterdir()
-        if _NAME.fullmatch(entry.name)
-    ]
-    return sorted(found, key=lambda migration: migration.name)
+    return discover_migrations(_DIRECTORY, Migration)
 
 
 async def apply_migrations(

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.rows import ORGANIZATION_COLUMNS
 from agentidp.domain.ids import OrganizationId
 from agentidp.domain.organization import Organization
 
 from .reader import Reader
-from .rows import ORGANIZATION_COLUMNS, organization_params, organization_to_domain
+from .rows import ROWS
 from .sql import insert_sql, select_list
 from .staging import Staging
 
@@ -30,14 +31,14 @@ class PostgresOrganizationRepository:
 
     async def get(self, organization_id: OrganizationId) -> Organization | None:
         row = await self._reader.one(_GET, {"id": organization_id})
-        return None if row is None else organization_to_domain(row)
+        return None if row is None else ROWS.organization_to_domain(row)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         row = await self._reader.one(_GET_BY_SLUG, {"slug": slug})
-        return None if row is None else organization_to_domain(row)
+        return None if row is None else ROWS.organization_to_domain(row)
 
     async def list_all(self) -> Sequence[Organization]:
-        return [organization_to_domain(row) for row in await self._reader.all(_LIST_ALL, {})]
+        return [ROWS.organization_to_domain(row) for row in await self._reader.all(_LIST_ALL, {})]
 
     async def add(self, organization: Organization) -> None:
-        self._staging.write(_INSERT, organization_params(organization))
+        self._staging.write(_INSERT, ROWS.organization_params(organization))

@@ -16,9 +16,10 @@ from typing import Any, Final
 
 import psycopg
 
+from agentidp.adapters.relational.rows import Row
+
 from .errors import translating
 from .pool import Connections
-from .rows import Row
 
 #: A read is sent at most twice: once more only if its connection was found dead.
 _ATTEMPTS: Final = (1, 2)

@@ -1,4 +1,5 @@
-"""Builders for the repositories' SQL constants, so column lists are written once (rows.py).
+"""Builders for the repositories' SQL constants, so column lists are written once
+(``agentidp.adapters.relational.rows``).
 
 Only constant identifiers ever reach these functions; values always travel as named
 parameters (``%(name)s``).
@@ -13,6 +14,11 @@ from typing import Any
 #: encoded to text when they are staged (so later changes to the object cannot leak into
 #: the commit) and cast by the server.
 Casts = Mapping[str, str]
+
+
+def param(name: str) -> str:
+    """The placeholder of the named parameter ``name``."""
+    return f"%({name})s"
 
 
 def select_list(columns: tuple[str, ...]) -> str:

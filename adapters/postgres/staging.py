@@ -7,12 +7,12 @@ task, which runs it inside one savepoint of a group transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from agentidp.adapters.relational.staging import StagedChanges
 from agentidp.application.errors import ConcurrentUpdate
-from agentidp.domain.audit import AuditEvent
 
 from .errors import translating
 from .pool import Connection
@@ -47,29 +47,13 @@ class Write:
             raise ConcurrentUpdate()
 
 
-@dataclass(slots=True)
-class Staging:
+class Staging(StagedChanges[Write]):
     """Writes and audit events staged by one unit of work, in call order."""
 
-    writes: list[Write] = field(default_factory=list)
-    events: list[AuditEvent] = field(default_factory=list)
+    __slots__ = ()
 
     def write(
         self, sql: str, params: Mapping[str, Any], *, expected_rowcount: int | None = None
     ) -> None:
         """Stage one statement."""
-        self.writes.append(Write(sql, params, expected_rowcount))
-
-    def append_event(self, event: AuditEvent) -> None:
-        """Stage an audit event; the writer links it to the chain head at commit."""
-        self.events.append(event)
-
-    def take(self) -> tuple[Sequence[Write], Sequence[AuditEvent]]:
-        """Everything staged so far, leaving the staging empty."""
-        staged = (self.writes, self.events)
-        self.writes, self.events = [], []
-        return staged
-
-    def clear(self) -> None:
-        """Drop everything staged."""
-        self.writes, self.events = [], []
+        self.stage(Write(sql, params, expected_rowcount))

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Self
 
-from agentidp.application.errors import BackendUnavailable
+from agentidp.adapters.relational.store import StoreLifecycle
 from agentidp.domain.audit import AuditEvent
 
 from .errors import translating
@@ -29,7 +27,7 @@ from .unit_of_work import PostgresUnitOfWork
 from .writer import GroupCommitWriter, WriterStats
 
 
-class PostgresStore:
+class PostgresStore(StoreLifecycle[Reader]):
     """Pool, migrations and the writer task of one PostgreSQL database.
 
     Args:
@@ -44,6 +42,8 @@ class PostgresStore:
     :meth:`unit_of_work` for each operation. The store belongs to the event loop that opened
     it.
     """
+
+    backend = "PostgreSQL"
 
     def __init__(
         self,
@@ -93,18 +93,6 @@ class PostgresStore:
             if connections is not None:
                 await connections.close()
 
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def ping(self) -> None:
         """Health check: ``SELECT 1`` succeeds and the writer task is running.
 
@@ -113,22 +101,11 @@ class PostgresStore:
         """
         await self.reader.ping()
         if self._writer is None or not self._writer.is_alive:
-            raise BackendUnavailable("The PostgreSQL writer is not running.")
+            raise self.writer_not_running()
 
     def unit_of_work(self) -> PostgresUnitOfWork:
         """A fresh unit of work (the ``UnitOfWorkFactory`` of this store)."""
         return PostgresUnitOfWork(self.reader, self.submit)
-
-    @property
-    def reader(self) -> Reader:
-        """Pooled single-statement reads (for adapters built on this store).
-
-        Raises:
-            BackendUnavailable: the store is not open.
-        """
-        if self._reader is None:
-            raise BackendUnavailable("The PostgreSQL store is not open.")
-        return self._reader
 
     @property
     def stats(self) -> WriterStats:
@@ -144,7 +121,7 @@ class PostgresStore:
         """
         writer = self._writer
         if writer is None or not writer.is_alive:
-            raise BackendUnavailable("The PostgreSQL store is not open.")
+            raise self.not_open()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         writer.submit(Batch(writes, events, future))
         await future

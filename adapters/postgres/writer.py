@@ -25,31 +25,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
+from agentidp.adapters.relational.group_commit import (
+    LINGER_BELOW,
+    LINGER_SECONDS,
+    LingerPolicy,
+    drain,
+    settle_all,
+)
+from agentidp.adapters.relational.group_commit import WriterStats as SharedWriterStats
 from agentidp.application.errors import BackendUnavailable
 
 from .errors import unavailable
 from .group_commit import Batch, Outcome, commit_batch_by_batch, commit_pipelined
 from .pool import Connections
 
-#: Upper bound of batches per transaction, so one group's latency stays bounded under load.
-MAX_GROUP: Final = 512
-#: While commits arrive concurrently, a group smaller than this waits up to
-#: :data:`LINGER_SECONDS` for more: each group costs a WAL flush and several round trips, so
-#: fuller groups save CPU under load. A lone commit never waits.
-LINGER_BELOW: Final = 16
-LINGER_SECONDS: Final = 0.002
-
 
 @dataclass(slots=True)
-class WriterStats:
-    """Counters for benchmarks and metrics: mean group size is ``batches / groups``;
-    ``redone`` counts groups whose pipelined attempt failed and that were redone batch by
-    batch (see :mod:`.group_commit`)."""
+class WriterStats(SharedWriterStats):
+    """Group-commit counters; ``redone`` counts groups whose pipelined attempt failed and
+    that were redone batch by batch (see :mod:`.group_commit`)."""
 
-    groups: int = 0
-    batches: int = 0
     redone: int = 0
 
 
@@ -66,8 +62,7 @@ class GroupCommitWriter:
         self._queue: asyncio.Queue[Batch | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
-        # Linger only while concurrent commits are arriving: a lone commit never waits.
-        self._busy = False
+        self._linger_policy = LingerPolicy()
 
     def start(self) -> None:
         """Start the writer task on the running event loop."""
@@ -108,9 +103,9 @@ class GroupCommitWriter:
             return [], True
         group = [first]
         stopping = self._drain(group)
-        if not stopping and self._busy:
+        if not stopping and self._linger_policy.lingers:
             stopping = await self._linger(group)
-        self._busy = len(group) > 1
+        self._linger_policy.observe(len(group))
         return group, stopping
 
     async def _linger(self, group: list[Batch]) -> bool:
@@ -129,15 +124,7 @@ class GroupCommitWriter:
 
     def _drain(self, group: list[Batch]) -> bool:
         """Move queued batches into ``group`` without waiting; True if a stop was queued."""
-        while len(group) < MAX_GROUP:
-            try:
-                batch = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return False
-            if batch is None:
-                return True
-            group.append(batch)
-        return False
+        return drain(group, self._queue.get_nowait, asyncio.QueueEmpty)
 
     async def _commit_group(self, group: list[Batch]) -> None:
         try:
@@ -169,10 +156,4 @@ class GroupCommitWriter:
 
 
 def _settle(group: Sequence[Batch], outcomes: Sequence[Outcome]) -> None:
-    for batch, outcome in zip(group, outcomes, strict=True):
-        if batch.future.done():  # the awaiting task was cancelled
-            continue
-        if outcome is None:
-            batch.future.set_result(None)
-        else:
-            batch.future.set_exception(outcome)
+    settle_all((batch.future, outcome) for batch, outcome in zip(group, outcomes, strict=True))

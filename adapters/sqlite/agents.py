@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.filters import agent_filters, agent_query_params
+from agentidp.adapters.relational.rows import AGENT_COLUMNS
 from agentidp.application.errors import AgentAlreadyExists, OrganizationNotFound
 from agentidp.application.ports.repositories import AgentFilter, Page
 from agentidp.domain.agent import Agent
@@ -12,21 +14,15 @@ from agentidp.domain.ids import AgentId
 
 from .errors import Constraints
 from .reader import Reader
-from .rows import AGENT_COLUMNS, agent_params, agent_to_domain
-from .sql import insert_sql, optimistic_update_sql, select_list, where
+from .rows import ROWS
+from .sql import insert_sql, optimistic_update_sql, param, select_list, where
 from .staging import Staging
 
 _SELECT: Final = f"SELECT {select_list(AGENT_COLUMNS)} FROM agents"  # noqa: S608
 _GET: Final = f"{_SELECT} WHERE id = :id"
 _INSERT: Final = insert_sql("agents", AGENT_COLUMNS)
 _UPDATE: Final = optimistic_update_sql("agents", AGENT_COLUMNS)
-#: Listing filters, keyed by the parameter that switches each one on.
-_FILTERS: Final = {
-    "organization_id": "organization_id = :organization_id",
-    "status": "status = :status",
-    "owner": "owner = :owner",
-    "agent_type": "agent_type = :agent_type",
-}
+_FILTERS: Final = agent_filters(param)
 # A taken email (or id) is a duplicate; an unknown organization breaks the foreign key.
 _CONSTRAINTS: Final = Constraints(duplicate=AgentAlreadyExists, missing_parent=OrganizationNotFound)
 
@@ -40,17 +36,10 @@ class SqliteAgentRepository:
 
     async def get(self, agent_id: AgentId) -> Agent | None:
         row = self._reader.one(_GET, {"id": agent_id})
-        return None if row is None else agent_to_domain(row)
+        return None if row is None else ROWS.agent_to_domain(row)
 
     async def list(self, filter: AgentFilter, page: Page) -> tuple[Sequence[Agent], int]:
-        params = {
-            "organization_id": filter.organization_id,
-            "status": None if filter.status is None else filter.status.value,
-            "owner": filter.owner,
-            "agent_type": None if filter.agent_type is None else str(filter.agent_type),
-            "limit": page.size,
-            "offset": page.offset,
-        }
+        params = agent_query_params(filter, page)
         condition = where(_FILTERS, params)
         rows, total = self._reader.page(
             f"{_SELECT} WHERE {condition} "
@@ -58,12 +47,12 @@ class SqliteAgentRepository:
             f"SELECT count(*) FROM agents WHERE {condition}",  # noqa: S608
             params,
         )
-        return [agent_to_domain(row) for row in rows], total
+        return [ROWS.agent_to_domain(row) for row in rows], total
 
     async def add(self, agent: Agent) -> None:
-        self._staging.write(_INSERT, agent_params(agent), constraints=_CONSTRAINTS)
+        self._staging.write(_INSERT, ROWS.agent_params(agent), constraints=_CONSTRAINTS)
 
     async def update(self, agent: Agent) -> None:
         self._staging.write(
-            _UPDATE, agent_params(agent), constraints=_CONSTRAINTS, expected_rowcount=1
+            _UPDATE, ROWS.agent_params(agent), constraints=_CONSTRAINTS, expected_rowcount=1
         )

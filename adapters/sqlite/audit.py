@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
+from agentidp.adapters.relational.filters import audit_filters, audit_query_params
+from agentidp.adapters.relational.rows import AUDIT_COLUMNS
 from agentidp.application.ports.repositories import AuditFilter, Page
 from agentidp.domain.audit import AuditEvent, ChainedAuditEvent
 from agentidp.domain.ids import AuditEventId
 
 from .reader import Reader
-from .rows import AUDIT_COLUMNS, audit_to_domain, encode_optional_time
-from .sql import select_list, where
+from .rows import ROWS, encode_optional_time
+from .sql import param, select_list, where
 from .staging import Staging
 
 _SELECT: Final = f"SELECT {select_list(AUDIT_COLUMNS)} FROM audit_events"  # noqa: S608
 _GET: Final = f"{_SELECT} WHERE id = :id"
-#: Query filters, keyed by the parameter that switches each one on; bounds are inclusive.
-_FILTERS: Final = {
-    "organization_id": "organization_id = :organization_id",
-    "agent_id": "agent_id = :agent_id",
-    "action": "action = :action",
-    "outcome": "outcome = :outcome",
-    "since": "occurred_at >= :since",
-    "until": "occurred_at <= :until",
-}
+_FILTERS: Final = audit_filters(param)
 
 # Chain order is seq order, and timestamps from concurrent writers need not follow it, so a
 # date range selects the contiguous seq span from the first event at/after ``since`` to the
@@ -51,32 +45,23 @@ class SqliteAuditLog:
 
     async def get(self, event_id: AuditEventId) -> ChainedAuditEvent | None:
         row = self._reader.one(_GET, {"id": event_id})
-        return None if row is None else audit_to_domain(row)
+        return None if row is None else ROWS.audit_to_domain(row)
 
     async def query(
         self, filter: AuditFilter, page: Page
     ) -> tuple[Sequence[ChainedAuditEvent], int]:
-        params: dict[str, Any] = {
-            "organization_id": filter.organization_id,
-            "agent_id": filter.agent_id,
-            "action": None if filter.action is None else filter.action.value,
-            "outcome": None if filter.outcome is None else filter.outcome.value,
-            "since": encode_optional_time(filter.since),
-            "until": encode_optional_time(filter.until),
-            "limit": page.size,
-            "offset": page.offset,
-        }
+        params = audit_query_params(filter, page, encode_optional_time)
         condition = where(_FILTERS, params)
         rows, total = self._reader.page(
             f"{_SELECT} WHERE {condition} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
             f"SELECT count(*) FROM audit_events WHERE {condition}",  # noqa: S608
             params,
         )
-        return [audit_to_domain(row) for row in rows], total
+        return [ROWS.audit_to_domain(row) for row in rows], total
 
     async def chain(
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Sequence[ChainedAuditEvent]:
         params = {"since": encode_optional_time(since), "until": encode_optional_time(until)}
         rows = self._reader.all(f"{_SELECT} WHERE {_CONTIGUOUS_RANGE} ORDER BY seq", params)
-        return [audit_to_domain(row) for row in rows]
+        return [ROWS.audit_to_domain(row) for row in rows]

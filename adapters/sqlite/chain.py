@@ -12,11 +12,12 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.rows import AUDIT_COLUMNS
 from agentidp.application.errors import Conflict
 from agentidp.domain.audit import GENESIS_HASH, AuditEvent
 
 from .errors import Constraints
-from .rows import AUDIT_COLUMNS, audit_params
+from .rows import ROWS
 from .sql import insert_sql
 
 _HEAD: Final = "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1"
@@ -37,11 +38,7 @@ def append_events(connection: sqlite3.Connection, events: Sequence[AuditEvent], 
     Raises:
         Conflict: an event id is already stored.
     """
-    rows = []
-    for event in events:
-        stored = event.chained(head)
-        rows.append(audit_params(stored))
-        head = stored.hash
+    rows, head = ROWS.chained_audit_params(events, head)
     with _CONSTRAINTS.translating():
         connection.executemany(_INSERT, rows)
     return head

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from agentidp.adapters.relational.rows import AGENT_COLUMNS, CREDENTIAL_COLUMNS
 from agentidp.application.ports.repositories import ClientRecord
 from agentidp.domain.credential import CredentialStatus
 from agentidp.domain.ids import AgentId
 from agentidp.domain.organization import OrganizationStatus
 
 from .reader import Reader
-from .rows import AGENT_COLUMNS, CREDENTIAL_COLUMNS, agent_to_domain, credential_to_domain
+from .rows import ROWS
 from .sql import select_list
 
 #: The agent's columns followed by its organization's status (NULL if it has none).
@@ -43,7 +44,7 @@ class SqliteClientDirectory:
             {"agent_id": client_id, "status": CredentialStatus.ACTIVE.value},
         )
         return ClientRecord(
-            agent=agent_to_domain(row[:-1]),
-            active_credentials=[credential_to_domain(credential) for credential in rows],
+            agent=ROWS.agent_to_domain(row[:-1]),
+            active_credentials=[ROWS.credential_to_domain(credential) for credential in rows],
             organization_active=row[-1] == OrganizationStatus.ACTIVE.value,
         )

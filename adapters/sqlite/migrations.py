@@ -9,17 +9,17 @@ write lock, then sees the row and skips the file).
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.resources import files
 from typing import Final
 
-_PACKAGE: Final = "agentidp.migrations"
+from agentidp.adapters.relational.migrations import Migration as RelationalMigration
+from agentidp.adapters.relational.migrations import MigrationFailed as RelationalMigrationFailed
+from agentidp.adapters.relational.migrations import discover_migrations
+
 _DIRECTORY: Final = "sqlite"
-_NAME: Final = re.compile(r"^\d{4}_[a-z0-9_]+\.sql$")
 
 _CREATE_LEDGER: Final = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -31,20 +31,15 @@ _IS_APPLIED: Final = "SELECT 1 FROM schema_migrations WHERE name = :name"
 _RECORD: Final = "INSERT INTO schema_migrations (name, applied_at) VALUES (:name, :applied_at)"
 
 
-class MigrationFailed(RuntimeError):
-    """A migration file could not be applied; nothing from that file was kept."""
+class MigrationFailed(RelationalMigrationFailed):
+    """A SQLite migration file could not be applied; nothing from that file was kept."""
 
-    def __init__(self, name: str, cause: BaseException) -> None:
-        super().__init__(f"SQLite migration {name} failed: {cause}")
-        self.name = name
+    backend = "SQLite"
 
 
 @dataclass(frozen=True, slots=True)
-class Migration:
+class Migration(RelationalMigration):
     """One numbered SQL file."""
-
-    name: str
-    sql: str
 
     def statements(self) -> Iterator[str]:
         """The file's statements, split where SQLite itself says a statement is complete
@@ -60,13 +55,7 @@ class Migration:
 
 def available_migrations() -> list[Migration]:
     """Every migration shipped with the package, in number order."""
-    directory = files(_PACKAGE) / _DIRECTORY
-    found = [
-        Migration(entry.name, entry.read_text(encoding="utf-8"))
-        for entry in directory.iterdir()
-        if _NAME.fullmatch(entry.name)
-    ]
-    return sorted(found, key=lambda migration: migration.name)
+    return discover_migrations(_DIRECTORY, Migration)
 
 
 def apply_migrations(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.rows import ORGANIZATION_COLUMNS
 from agentidp.application.errors import OrganizationSlugTaken
 from agentidp.domain.ids import OrganizationId
 from agentidp.domain.organization import Organization
 
 from .errors import Constraints
 from .reader import Reader
-from .rows import ORGANIZATION_COLUMNS, organization_params, organization_to_domain
+from .rows import ROWS
 from .sql import insert_sql, select_list
 from .staging import Staging
 
@@ -32,14 +33,16 @@ class SqliteOrganizationRepository:
 
     async def get(self, organization_id: OrganizationId) -> Organization | None:
         row = self._reader.one(_GET, {"id": organization_id})
-        return None if row is None else organization_to_domain(row)
+        return None if row is None else ROWS.organization_to_domain(row)
 
     async def get_by_slug(self, slug: str) -> Organization | None:
         row = self._reader.one(_GET_BY_SLUG, {"slug": slug})
-        return None if row is None else organization_to_domain(row)
+        return None if row is None else ROWS.organization_to_domain(row)
 
     async def list_all(self) -> Sequence[Organization]:
-        return [organization_to_domain(row) for row in self._reader.all(_LIST_ALL, {})]
+        return [ROWS.organization_to_domain(row) for row in self._reader.all(_LIST_ALL, {})]
 
     async def add(self, organization: Organization) -> None:
-        self._staging.write(_INSERT, organization_params(organization), constraints=_CONSTRAINTS)
+        self._staging.write(
+            _INSERT, ROWS.organization_params(organization), constraints=_CONSTRAINTS
+        )

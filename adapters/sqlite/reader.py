@@ -12,8 +12,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from agentidp.adapters.relational.rows import Row
+
 from .errors import reading
-from .rows import Row
 
 
 class Reader:

@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Final
 
+from agentidp.adapters.relational.revocation_list import PURGE_INTERVAL, PurgeSchedule
+
 from .staging import Write
 from .store import SqliteStore
 
@@ -21,8 +23,6 @@ _REVOKE: Final = (
 )
 _PURGE: Final = "DELETE FROM revoked_tokens WHERE expires_at <= :now"
 _IS_REVOKED: Final = "SELECT 1 FROM revoked_tokens WHERE jti = :jti AND expires_at > :now"
-#: Seconds between purges of expired rows (piggy-backed on a revocation's batch).
-PURGE_INTERVAL: Final = 60.0
 
 
 class SqliteRevocationList:
@@ -36,13 +36,12 @@ class SqliteRevocationList:
     def __init__(self, store: SqliteStore, *, clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._clock = clock
-        self._next_purge = 0.0
+        self._purges = PurgeSchedule(PURGE_INTERVAL)
 
     async def revoke(self, token_id: str, expires_at: int) -> None:
         writes = [Write(_REVOKE, {"jti": token_id, "expires_at": expires_at})]
         now = self._clock()
-        if now >= self._next_purge:
-            self._next_purge = now + PURGE_INTERVAL
+        if self._purges.due(now):
             writes.append(Write(_PURGE, {"now": now}))
         await self._store.submit(writes, ())
 

@@ -1,8 +1,5 @@
-"""Rows ↔ domain objects: the one place that knows how each table encodes an aggregate.
-
-Each table has a column tuple (the order of every SELECT list), a ``*_params`` function
-(domain → named parameters for INSERT/UPDATE) and a ``*_to_domain`` function (row tuple in
-column order → domain object).
+"""SQLite rows ↔ domain objects: the column encodings of the shared row mappers
+(:mod:`agentidp.adapters.relational.rows`).
 
 Encodings: instants are fixed-width ISO 8601 text in UTC with microseconds, so text order is
 time order and the round trip is exact; enums are their values; ``Agent.scopes`` is the sorted,
@@ -15,20 +12,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from agentidp.domain.agent import Agent, AgentStatus, AgentType, DeploymentEnv
-from agentidp.domain.audit import AuditAction, AuditEvent, ChainedAuditEvent, Outcome
-from agentidp.domain.credential import Credential, CredentialStatus
-from agentidp.domain.ids import (
-    AgentId,
-    AuditEventId,
-    CredentialId,
-    OrganizationId,
-)
-from agentidp.domain.organization import Organization, OrganizationStatus
+from agentidp.adapters.relational.rows import Encoding, RowMapper, check_aware
 from agentidp.domain.scopes import format_scope
-
-Row = tuple[Any, ...]
-Params = dict[str, Any]
 
 
 def encode_time(moment: datetime) -> str:
@@ -37,9 +22,7 @@ def encode_time(moment: datetime) -> str:
     Raises:
         ValueError: ``moment`` is naive (its instant would be a guess).
     """
-    if moment.utcoffset() is None:
-        raise ValueError(f"naive datetime {moment!r}: the store keeps timezone-aware instants")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return check_aware(moment).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def encode_optional_time(moment: datetime | None) -> str | None:
@@ -62,234 +45,19 @@ def encode_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-# --- organizations ------------------------------------------------------------------------
-
-ORGANIZATION_COLUMNS: Final = ("id", "slug", "name", "status", "created_at")
-
-
-def organization_params(organization: Organization) -> Params:
-    """Named parameters of an organization row."""
-    return {
-        "id": organization.id,
-        "slug": organization.slug,
-        "name": organization.name,
-        "status": organization.status.value,
-        "created_at": encode_time(organization.created_at),
-    }
+def _decode_scopes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
-def organization_to_domain(row: Row) -> Organization:
-    """An :class:`Organization` from a row in :data:`ORGANIZATION_COLUMNS` order."""
-    id_, slug, name, status, created_at = row
-    return Organization(
-        id=OrganizationId(id_),
-        slug=slug,
-        name=name,
-        status=OrganizationStatus(status),
-        created_at=decode_time(created_at),
+#: The row mappers of every table, with this backend's column encodings.
+ROWS: Final = RowMapper(
+    Encoding(
+        encode_time=encode_time,
+        decode_time=decode_time,
+        encode_scopes=format_scope,
+        decode_scopes=_decode_scopes,
+        encode_json=encode_json,
+        encode_audit_metadata=encode_json,
+        decode_json=json.loads,
     )
-
-
-# --- agents -------------------------------------------------------------------------------
-
-AGENT_COLUMNS: Final = (
-    "id",
-    "organization_id",
-    "email",
-    "agent_type",
-    "version",
-    "capabilities",
-    "owner",
-    "deployment_env",
-    "scopes",
-    "status",
-    "created_at",
-    "updated_at",
-    "metadata",
-    "revision",
 )
-
-
-def agent_params(agent: Agent) -> Params:
-    """Named parameters of an agent row."""
-    return {
-        "id": agent.id,
-        "organization_id": agent.organization_id,
-        "email": agent.email,
-        "agent_type": agent.agent_type.value,
-        "version": agent.version,
-        "capabilities": encode_json(list(agent.capabilities)),
-        "owner": agent.owner,
-        "deployment_env": agent.deployment_env.value,
-        "scopes": format_scope(agent.scopes),
-        "status": agent.status.value,
-        "created_at": encode_time(agent.created_at),
-        "updated_at": encode_time(agent.updated_at),
-        "metadata": encode_json(agent.metadata),
-        "revision": agent.revision,
-    }
-
-
-def agent_to_domain(row: Row) -> Agent:
-    """An :class:`Agent` from a row in :data:`AGENT_COLUMNS` order."""
-    (
-        id_,
-        organization_id,
-        email,
-        agent_type,
-        version,
-        capabilities,
-        owner,
-        deployment_env,
-        scopes,
-        status,
-        created_at,
-        updated_at,
-        metadata,
-        revision,
-    ) = row
-    return Agent(
-        id=AgentId(id_),
-        organization_id=OrganizationId(organization_id),
-        email=email,
-        agent_type=AgentType(agent_type),
-        version=version,
-        capabilities=tuple(json.loads(capabilities)),
-        owner=owner,
-        deployment_env=DeploymentEnv(deployment_env),
-        scopes=frozenset(scopes.split()),
-        status=AgentStatus(status),
-        created_at=decode_time(created_at),
-        updated_at=decode_time(updated_at),
-        metadata=json.loads(metadata),
-        revision=revision,
-    )
-
-
-# --- credentials --------------------------------------------------------------------------
-
-CREDENTIAL_COLUMNS: Final = (
-    "id",
-    "agent_id",
-    "organization_id",
-    "secret_hash",
-    "status",
-    "created_at",
-    "expires_at",
-    "revoked_at",
-    "rotated_at",
-    "revision",
-)
-
-
-def credential_params(credential: Credential) -> Params:
-    """Named parameters of a credential row."""
-    return {
-        "id": credential.id,
-        "agent_id": credential.agent_id,
-        "organization_id": credential.organization_id,
-        "secret_hash": credential.secret_hash,
-        "status": credential.status.value,
-        "created_at": encode_time(credential.created_at),
-        "expires_at": encode_optional_time(credential.expires_at),
-        "revoked_at": encode_optional_time(credential.revoked_at),
-        "rotated_at": encode_optional_time(credential.rotated_at),
-        "revision": credential.revision,
-    }
-
-
-def credential_to_domain(row: Row) -> Credential:
-    """A :class:`Credential` from a row in :data:`CREDENTIAL_COLUMNS` order."""
-    (
-        id_,
-        agent_id,
-        organization_id,
-        secret_hash,
-        status,
-        created_at,
-        expires_at,
-        revoked_at,
-        rotated_at,
-        revision,
-    ) = row
-    return Credential(
-        id=CredentialId(id_),
-        agent_id=AgentId(agent_id),
-        organization_id=OrganizationId(organization_id),
-        secret_hash=secret_hash,
-        status=CredentialStatus(status),
-        created_at=decode_time(created_at),
-        expires_at=decode_optional_time(expires_at),
-        revoked_at=decode_optional_time(revoked_at),
-        rotated_at=decode_optional_time(rotated_at),
-        revision=revision,
-    )
-
-
-# --- audit_events -------------------------------------------------------------------------
-
-#: Stored columns except ``seq``, which SQLite assigns in chain order.
-AUDIT_COLUMNS: Final = (
-    "id",
-    "occurred_at",
-    "organization_id",
-    "actor_id",
-    "agent_id",
-    "action",
-    "outcome",
-    "ip_address",
-    "user_agent",
-    "metadata",
-    "previous_hash",
-    "hash",
-)
-
-
-def audit_params(stored: ChainedAuditEvent) -> Params:
-    """Named parameters of an audit row."""
-    event = stored.event
-    return {
-        "id": event.id,
-        "occurred_at": encode_time(event.occurred_at),
-        "organization_id": event.organization_id,
-        "actor_id": event.actor_id,
-        "agent_id": event.agent_id,
-        "action": event.action.value,
-        "outcome": event.outcome.value,
-        "ip_address": event.ip_address,
-        "user_agent": event.user_agent,
-        "metadata": encode_json(event.metadata),
-        "previous_hash": stored.previous_hash,
-        "hash": stored.hash,
-    }
-
-
-def audit_to_domain(row: Row) -> ChainedAuditEvent:
-    """A :class:`ChainedAuditEvent` from a row in :data:`AUDIT_COLUMNS` order."""
-    (
-        id_,
-        occurred_at,
-        organization_id,
-        actor_id,
-        agent_id,
-        action,
-        outcome,
-        ip_address,
-        user_agent,
-        metadata,
-        previous_hash,
-        hash_,
-    ) = row
-    event = AuditEvent(
-        id=AuditEventId(id_),
-        occurred_at=decode_time(occurred_at),
-        organization_id=None if organization_id is None else OrganizationId(organization_id),
-        actor_id=actor_id,
-        agent_id=agent_id,
-        action=AuditAction(action),
-        outcome=Outcome(outcome),
-        ip_address=ip_address,
-        user_agent=user_agent,
-        metadata=json.loads(metadata),
-    )
-    return ChainedAuditEvent(event=event, previous_hash=previous_hash, hash=hash_)

@@ -1,4 +1,5 @@
-"""Builders for the repositories' SQL constants, so column lists are written once (rows.py).
+"""Builders for the repositories' SQL constants, so column lists are written once
+(``agentidp.adapters.relational.rows``).
 
 Only constant identifiers ever reach these functions; values always travel as named
 parameters.
@@ -8,6 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+
+def param(name: str) -> str:
+    """The placeholder of the named parameter ``name``."""
+    return f":{name}"
 
 
 def select_list(columns: tuple[str, ...]) -> str:

@@ -19,10 +19,9 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
-from agentidp.application.errors import BackendUnavailable
+from agentidp.adapters.relational.group_commit import WriterStats
+from agentidp.adapters.relational.store import StoreLifecycle
 from agentidp.domain.audit import AuditEvent
 
 from .errors import unavailable
@@ -30,10 +29,10 @@ from .migrations import apply_migrations
 from .reader import Reader
 from .staging import Write
 from .unit_of_work import SqliteUnitOfWork
-from .writer import Batch, GroupCommitWriter, WriterStats
+from .writer import Batch, GroupCommitWriter
 
 
-class SqliteStore:
+class SqliteStore(StoreLifecycle[Reader]):
     """Connections, migrations and the writer thread of one database file.
 
     Args:
@@ -44,6 +43,8 @@ class SqliteStore:
     Use ``await store.open()`` / ``await store.close()`` (or ``async with``), then
     :meth:`unit_of_work` for each operation.
     """
+
+    backend = "SQLite"
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
@@ -84,18 +85,6 @@ class SqliteStore:
             self._read_connection.close()
         self._write_connection = self._read_connection = None
 
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
     async def ping(self) -> None:
         """Health check: the file is readable and the writer thread is running.
 
@@ -104,22 +93,11 @@ class SqliteStore:
         """
         self.reader.ping()
         if self._writer is None or not self._writer.is_alive:
-            raise BackendUnavailable("The SQLite writer is not running.")
+            raise self.writer_not_running()
 
     def unit_of_work(self) -> SqliteUnitOfWork:
         """A fresh unit of work (the ``UnitOfWorkFactory`` of this store)."""
         return SqliteUnitOfWork(self.reader, self.submit)
-
-    @property
-    def reader(self) -> Reader:
-        """The loop-thread reader (for adapters built on this store).
-
-        Raises:
-            BackendUnavailable: the store is not open.
-        """
-        if self._reader is None:
-            raise BackendUnavailable("The SQLite store is not open.")
-        return self._reader
 
     @property
     def stats(self) -> WriterStats:
@@ -135,7 +113,7 @@ class SqliteStore:
         """
         writer = self._writer
         if writer is None or not writer.is_alive:
-            raise BackendUnavailable("The SQLite store is not open.")
+            raise self.not_open()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         writer.submit(Batch(writes, events, loop, future))

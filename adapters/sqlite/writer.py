@@ -25,23 +25,21 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
+from agentidp.adapters.relational.group_commit import (
+    LINGER_BELOW,
+    LINGER_SECONDS,
+    LingerPolicy,
+    Outcome,
+    WriterStats,
+    drain,
+    settle_all,
+)
 from agentidp.domain.audit import AuditEvent
 
 from .chain import append_events, read_head
 from .errors import unavailable
 from .staging import Write
-
-#: Upper bound of batches per transaction, so one group's latency stays bounded under load.
-MAX_GROUP: Final = 512
-#: While commits arrive concurrently, a group smaller than this waits up to
-#: :data:`LINGER_SECONDS` for more: each group costs an fsync and its WAL frames, so fuller
-#: groups save CPU under load (docs/benchmarks.md). A lone commit never waits.
-LINGER_BELOW: Final = 16
-LINGER_SECONDS: Final = 0.002
-
-Outcome = BaseException | None
 
 
 @dataclass(slots=True)
@@ -52,14 +50,6 @@ class Batch:
     events: Sequence[AuditEvent]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[None]
-
-
-@dataclass(slots=True)
-class WriterStats:
-    """Counters for benchmarks and metrics: mean group size is ``batches / groups``."""
-
-    groups: int = 0
-    batches: int = 0
 
 
 class GroupCommitWriter:
@@ -79,8 +69,7 @@ class GroupCommitWriter:
             target=self._run, name="agentidp-sqlite-writer", daemon=True
         )
         self.stats = WriterStats()
-        # Linger only while concurrent commits are arriving: a lone commit never waits.
-        self._busy = False
+        self._linger_policy = LingerPolicy()
 
     def start(self) -> None:
         """Start the writer thread."""
@@ -113,9 +102,9 @@ class GroupCommitWriter:
             return [], True
         group = [first]
         stopping = self._drain(group)
-        if not stopping and self._busy:
+        if not stopping and self._linger_policy.lingers:
             stopping = self._linger(group)
-        self._busy = len(group) > 1
+        self._linger_policy.observe(len(group))
         return group, stopping
 
     def _linger(self, group: list[Batch]) -> bool:
@@ -136,15 +125,7 @@ class GroupCommitWriter:
 
     def _drain(self, group: list[Batch]) -> bool:
         """Move queued batches into ``group`` without waiting; True if a stop was queued."""
-        while len(group) < MAX_GROUP:
-            try:
-                batch = self._queue.get_nowait()
-            except queue.Empty:
-                return False
-            if batch is None:
-                return True
-            group.append(batch)
-        return False
+        return drain(group, self._queue.get_nowait, queue.Empty)
 
     def _commit_group(self, group: list[Batch]) -> None:
         try:
@@ -201,14 +182,4 @@ def _settle_all(group: Sequence[Batch], outcomes: Sequence[Outcome]) -> None:
     for loop, settlements in by_loop.items():
         # A closed loop has nobody left waiting for the result.
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_settle, settlements)
-
-
-def _settle(settlements: list[tuple[asyncio.Future[None], Outcome]]) -> None:
-    for future, outcome in settlements:
-        if future.done():  # the awaiting task was cancelled
-            continue
-        if outcome is None:
-            future.set_result(None)
-        else:
-            future.set_exception(outcome)
+            loop.call_soon_threadsafe(settle_all, settlements)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from agentidp.adapters.crypto.signing_key import KeyStoreError
-from agentidp.adapters.sqlite.migrations import MigrationFailed
 from agentidp.application import errors as app
 from agentidp.domain import errors as domain
 from agentidp.entrypoints.settings import ConfigurationError
@@ -47,8 +45,8 @@ class ExitCode(IntEnum):
 _TABLE: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
     (ConfigurationError, ExitCode.USAGE),
     # A key file with loose permissions or bad content is for the operator to fix.
-    (KeyStoreError, ExitCode.USAGE),
-    (MigrationFailed, ExitCode.UNAVAILABLE),
+    (app.KeyMaterialError, ExitCode.USAGE),
+    (app.MigrationError, ExitCode.UNAVAILABLE),
     (app.NotFound, ExitCode.NOT_FOUND),
     (app.Conflict, ExitCode.CONFLICT),
     (app.InvalidClient, ExitCode.UNAUTHENTICATED),
@@ -69,8 +67,6 @@ _TABLE: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
 
 #: Codes for the exceptions that carry none of their own.
 CONFIGURATION_ERROR: Final = "CONFIGURATION_ERROR"
-MIGRATION_FAILED: Final = "MIGRATION_FAILED"
-KEY_STORE_ERROR: Final = "KEY_STORE_ERROR"
 INTERNAL_ERROR: Final = "INTERNAL_ERROR"
 
 
@@ -90,11 +86,6 @@ def describe(exc: BaseException) -> str:
     """
     if isinstance(exc, ConfigurationError):
         return f"{CONFIGURATION_ERROR}: {exc}"
-    if isinstance(exc, MigrationFailed):
-        return f"{MIGRATION_FAILED}: {exc}"
-    if isinstance(exc, KeyStoreError):
-        # The key store words its messages for operators and never includes key material.
-        return f"{KEY_STORE_ERROR}: {exc}"
     if isinstance(exc, app.ApplicationError):
         return f"{exc.code}: {exc.message}{_details(exc.message, exc.details)}"
     if isinstance(exc, domain.DomainError):

@@ -115,6 +115,9 @@ PROBLEMS: Final[dict[type[Exception], Problem]] = {
     app.RetentionWindowExceeded: Problem(400),
     app.InvalidRequest: Problem(400),
     app.BackendUnavailable: Problem(503),
+    # Start-up failures; should one surface in a request, the server is not ready to serve.
+    app.MigrationError: Problem(503),
+    app.KeyMaterialError: Problem(503),
     app.ApplicationError: Problem(400),
 }
 
