@@ -10,7 +10,7 @@ and dropped afterwards:
 4. with ``--processes P``: the same issuance-shaped load from P OS processes at once (one
    store each, as P uvicorn workers would have), summed.
 
-Run: ``.venv/bin/python tests/integration/postgres/bench_pg_group_commit.py [--processes 4]``
+Run: ``.venv/bin/python tests/bench/store_postgres.py [--processes 4]``
 """
 
 from __future__ import annotations
@@ -24,91 +24,19 @@ import secrets
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 
 import psycopg
 from psycopg import conninfo, sql
+from store_workload import in_chunks, issuance_event, seed
 
 from agentidp.adapters.postgres import PostgresStore
 from agentidp.application.ports.repositories import AgentFilter, Page
-from agentidp.domain.agent import Agent
-from agentidp.domain.audit import AuditAction, AuditEvent, Outcome
-from agentidp.domain.credential import Credential
-from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
-from agentidp.domain.organization import Organization
+from agentidp.domain.ids import AgentId
 
-NOW = datetime.now(UTC)
 DEFAULT_URL = os.environ.get(
     "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def _id() -> str:
-    return str(uuid.uuid4())
-
-
-def _event(organization_id: str, agent_id: str | None = None) -> AuditEvent:
-    return AuditEvent(
-        id=AuditEventId(_id()),
-        occurred_at=datetime.now(UTC),
-        organization_id=OrganizationId(organization_id),
-        actor_id=agent_id,
-        agent_id=agent_id,
-        action=AuditAction.TOKEN_ISSUED,
-        outcome=Outcome.SUCCESS,
-        ip_address="192.0.2.1",
-        user_agent="bench/1.0",
-        metadata={"scope": "agents:read", "jti": _id()},
-    )
-
-
-async def _seed(store: PostgresStore, agents: int) -> tuple[OrganizationId, list[AgentId]]:
-    organization = Organization.create(
-        id=OrganizationId(_id()), slug="bench", name="Bench", now=NOW
-    )
-    ids: list[AgentId] = []
-    async with store.unit_of_work() as uow:
-        await uow.organizations.add(organization)
-        for n in range(agents):
-            agent = Agent.register(
-                id=AgentId(_id()),
-                organization_id=organization.id,
-                email=f"agent{n}@bench.example",
-                agent_type="classifier",
-                version="1.0.0",
-                capabilities=["documents:read"],
-                owner="bench",
-                deployment_env="production",
-                scopes=frozenset({"agents:read"}),
-                now=NOW,
-                metadata={"n": n},
-            )
-            await uow.agents.add(agent)
-            for _ in range(2):
-                await uow.credentials.add(
-                    Credential.issue(
-                        id=CredentialId(_id()),
-                        agent_id=agent.id,
-                        organization_id=organization.id,
-                        agent_active=True,
-                        agent_status="active",
-                        secret_hash="$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
-                        now=NOW,
-                        expires_at=NOW + timedelta(days=90),
-                    )
-                )
-            ids.append(agent.id)
-        await uow.commit()
-    return organization.id, ids
-
-
-async def _in_chunks(n: int, chunk: int, operation: Callable[[], Awaitable[None]]) -> float:
-    started = time.perf_counter()
-    for offset in range(0, n, chunk):
-        await asyncio.gather(*(operation() for _ in range(min(chunk, n - offset))))
-    return time.perf_counter() - started
 
 
 def _issue(
@@ -119,7 +47,7 @@ def _issue(
         async with store.unit_of_work() as uow:
             await uow.agents.get(agent_id)
             await uow.credentials.list_by_agent(agent_id)
-            await uow.audit.append(_event(organization_id, agent_id))
+            await uow.audit.append(issuance_event(organization_id, agent_id))
             await uow.commit()
 
     return issue
@@ -128,11 +56,11 @@ def _issue(
 async def bench_commits(store: PostgresStore, organization_id: str, n: int, chunk: int) -> None:
     async def commit_one() -> None:
         async with store.unit_of_work() as uow:
-            await uow.audit.append(_event(organization_id))
+            await uow.audit.append(issuance_event(organization_id))
             await uow.commit()
 
     groups, batches = store.stats.groups, store.stats.batches
-    elapsed = await _in_chunks(n, chunk, commit_one)
+    elapsed = await in_chunks(n, chunk, commit_one)
     groups, batches = store.stats.groups - groups, store.stats.batches - batches
     print(
         f"audited commits : {n / elapsed:8.0f} commits/s ({n} in {elapsed:.2f} s, gather {chunk})"
@@ -158,7 +86,7 @@ async def bench_issuance(
     store: PostgresStore, organization_id: str, agent_ids: list[AgentId], n: int, chunk: int
 ) -> None:
     groups, batches = store.stats.groups, store.stats.batches
-    elapsed = await _in_chunks(n, chunk, _issue(store, organization_id, agent_ids))
+    elapsed = await in_chunks(n, chunk, _issue(store, organization_id, agent_ids))
     groups, batches = store.stats.groups - groups, store.stats.batches - batches
     print(
         f"issuance-shaped : {n / elapsed:8.0f} ops/s (2 reads + 1 audited commit each, "
@@ -194,7 +122,7 @@ async def worker(arguments: argparse.Namespace) -> None:
         agents = [agent.id for agent in listed]
         await asyncio.sleep(max(0.0, arguments.start_at - time.time()))
         started = time.time()
-        await _in_chunks(arguments.n, arguments.chunk, _issue(store, organization.id, agents))
+        await in_chunks(arguments.n, arguments.chunk, _issue(store, organization.id, agents))
         report = {"ops": arguments.n, "started": started, "finished": time.time()}
         report |= {"groups": store.stats.groups, "batches": store.stats.batches}
     print(json.dumps(report))
@@ -202,7 +130,7 @@ async def worker(arguments: argparse.Namespace) -> None:
 
 async def main(arguments: argparse.Namespace, url: str) -> None:
     async with PostgresStore(url) as store:
-        organization_id, agent_ids = await _seed(store, arguments.agents)
+        organization_id, agent_ids = await seed(store, arguments.agents)
         await bench_commits(store, organization_id, arguments.n, arguments.chunk)
         await bench_reads(store, agent_ids, rounds=5_000)
         await bench_issuance(store, organization_id, agent_ids, arguments.n, arguments.chunk)
