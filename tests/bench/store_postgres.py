@@ -19,79 +19,29 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import psycopg
 from psycopg import conninfo, sql
-from store_workload import in_chunks, issuance_event, seed
+from store_workload import (
+    bench_commits,
+    bench_issuance,
+    bench_reads,
+    in_chunks,
+    issue_operation,
+    seed,
+)
 
 from agentidp.adapters.postgres import PostgresStore
 from agentidp.application.ports.repositories import AgentFilter, Page
-from agentidp.domain.ids import AgentId
 
 DEFAULT_URL = os.environ.get(
     "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def _issue(
-    store: PostgresStore, organization_id: str, agent_ids: list[AgentId]
-) -> Callable[[], Awaitable[None]]:
-    async def issue() -> None:
-        agent_id = random.choice(agent_ids)
-        async with store.unit_of_work() as uow:
-            await uow.agents.get(agent_id)
-            await uow.credentials.list_by_agent(agent_id)
-            await uow.audit.append(issuance_event(organization_id, agent_id))
-            await uow.commit()
-
-    return issue
-
-
-async def bench_commits(store: PostgresStore, organization_id: str, n: int, chunk: int) -> None:
-    async def commit_one() -> None:
-        async with store.unit_of_work() as uow:
-            await uow.audit.append(issuance_event(organization_id))
-            await uow.commit()
-
-    groups, batches = store.stats.groups, store.stats.batches
-    elapsed = await in_chunks(n, chunk, commit_one)
-    groups, batches = store.stats.groups - groups, store.stats.batches - batches
-    print(
-        f"audited commits : {n / elapsed:8.0f} commits/s ({n} in {elapsed:.2f} s, gather {chunk})"
-    )
-    print(f"group commit    : {batches / groups:8.1f} batches per group ({groups} groups)")
-
-
-async def bench_reads(store: PostgresStore, agent_ids: list[AgentId], rounds: int) -> None:
-    uow = store.unit_of_work()
-    sample = [random.choice(agent_ids) for _ in range(rounds)]
-    for label, read in (
-        ("agents.get", uow.agents.get),
-        ("credentials.list_by_agent", uow.credentials.list_by_agent),
-    ):
-        started = time.perf_counter()
-        for agent_id in sample:
-            await read(agent_id)
-        elapsed = time.perf_counter() - started
-        print(f"{label:26}: {elapsed / rounds * 1e6:6.1f} us per call (sequential)")
-
-
-async def bench_issuance(
-    store: PostgresStore, organization_id: str, agent_ids: list[AgentId], n: int, chunk: int
-) -> None:
-    groups, batches = store.stats.groups, store.stats.batches
-    elapsed = await in_chunks(n, chunk, _issue(store, organization_id, agent_ids))
-    groups, batches = store.stats.groups - groups, store.stats.batches - batches
-    print(
-        f"issuance-shaped : {n / elapsed:8.0f} ops/s (2 reads + 1 audited commit each, "
-        f"{batches / groups:.1f} per group)"
-    )
 
 
 def bench_processes(arguments: argparse.Namespace, url: str) -> None:
@@ -122,7 +72,9 @@ async def worker(arguments: argparse.Namespace) -> None:
         agents = [agent.id for agent in listed]
         await asyncio.sleep(max(0.0, arguments.start_at - time.time()))
         started = time.time()
-        await in_chunks(arguments.n, arguments.chunk, _issue(store, organization.id, agents))
+        await in_chunks(
+            arguments.n, arguments.chunk, issue_operation(store, organization.id, agents)
+        )
         report = {"ops": arguments.n, "started": started, "finished": time.time()}
         report |= {"groups": store.stats.groups, "batches": store.stats.batches}
     print(json.dumps(report))

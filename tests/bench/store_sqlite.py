@@ -13,59 +13,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import tempfile
-import time
 from pathlib import Path
 
-from store_workload import in_chunks, issuance_event, seed
+from store_workload import (
+    bench_commits,
+    bench_issuance,
+    bench_reads,
+    seed,
+)
 
 from agentidp.adapters.sqlite import SqliteStore
-from agentidp.domain.ids import AgentId
-
-
-async def bench_commits(store: SqliteStore, organization_id: str, n: int, chunk: int) -> None:
-    async def commit_one() -> None:
-        async with store.unit_of_work() as uow:
-            await uow.audit.append(issuance_event(organization_id))
-            await uow.commit()
-
-    groups, batches = store.stats.groups, store.stats.batches
-    elapsed = await in_chunks(n, chunk, commit_one)
-    groups, batches = store.stats.groups - groups, store.stats.batches - batches
-    print(
-        f"audited commits : {n / elapsed:8.0f} commits/s ({n} in {elapsed:.2f} s, gather {chunk})"
-    )
-    print(f"group commit    : {batches / groups:8.1f} batches per group ({groups} fsynced groups)")
-
-
-async def bench_reads(store: SqliteStore, agent_ids: list[AgentId], rounds: int) -> None:
-    uow = store.unit_of_work()
-    sample = [random.choice(agent_ids) for _ in range(rounds)]
-    for label, read in (
-        ("agents.get", uow.agents.get),
-        ("credentials.list_by_agent", uow.credentials.list_by_agent),
-    ):
-        started = time.perf_counter()
-        for agent_id in sample:
-            await read(agent_id)
-        elapsed = time.perf_counter() - started
-        print(f"{label:26}: {elapsed / rounds * 1e6:6.1f} us per call")
-
-
-async def bench_issuance(
-    store: SqliteStore, organization_id: str, agent_ids: list[AgentId], n: int, chunk: int
-) -> None:
-    async def issue() -> None:
-        agent_id = random.choice(agent_ids)
-        async with store.unit_of_work() as uow:
-            await uow.agents.get(agent_id)
-            await uow.credentials.list_by_agent(agent_id)
-            await uow.audit.append(issuance_event(organization_id, agent_id))
-            await uow.commit()
-
-    elapsed = await in_chunks(n, chunk, issue)
-    print(f"issuance-shaped : {n / elapsed:8.0f} ops/s (2 reads + 1 audited commit each)")
 
 
 async def main(arguments: argparse.Namespace) -> None:

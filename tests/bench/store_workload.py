@@ -1,9 +1,11 @@
 """The workload both store benchmarks (store_sqlite.py, store_postgres.py) drive: a seeded
-organization of agents with two credentials each, and token-issuance-shaped audit events."""
+organization of agents with two credentials each, token-issuance-shaped audit events, and the
+measurements common to both stores (any store with ``unit_of_work()`` and ``stats``)."""
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -86,3 +88,64 @@ async def in_chunks(n: int, chunk: int, operation: Callable[[], Awaitable[None]]
     for offset in range(0, n, chunk):
         await asyncio.gather(*(operation() for _ in range(min(chunk, n - offset))))
     return time.perf_counter() - started
+
+
+def issue_operation(
+    store: Any, organization_id: str, agent_ids: list[AgentId]
+) -> Callable[[], Awaitable[None]]:
+    """One token-issuance-shaped unit of work: two reads and one audited commit."""
+
+    async def issue() -> None:
+        agent_id = random.choice(agent_ids)
+        async with store.unit_of_work() as uow:
+            await uow.agents.get(agent_id)
+            await uow.credentials.list_by_agent(agent_id)
+            await uow.audit.append(issuance_event(organization_id, agent_id))
+            await uow.commit()
+
+    return issue
+
+
+async def bench_commits(store: Any, organization_id: str, n: int, chunk: int) -> None:
+    """Single-event audited commits, ``chunk`` at a time: commits/s and group size."""
+
+    async def commit_one() -> None:
+        async with store.unit_of_work() as uow:
+            await uow.audit.append(issuance_event(organization_id))
+            await uow.commit()
+
+    groups, batches = store.stats.groups, store.stats.batches
+    elapsed = await in_chunks(n, chunk, commit_one)
+    groups, batches = store.stats.groups - groups, store.stats.batches - batches
+    print(
+        f"audited commits : {n / elapsed:8.0f} commits/s ({n} in {elapsed:.2f} s, gather {chunk})"
+    )
+    print(f"group commit    : {batches / groups:8.1f} batches per group ({groups} groups)")
+
+
+async def bench_reads(store: Any, agent_ids: list[AgentId], rounds: int) -> None:
+    """The cost of the two reads of a token request, one call at a time."""
+    uow = store.unit_of_work()
+    sample = [random.choice(agent_ids) for _ in range(rounds)]
+    for label, read in (
+        ("agents.get", uow.agents.get),
+        ("credentials.list_by_agent", uow.credentials.list_by_agent),
+    ):
+        started = time.perf_counter()
+        for agent_id in sample:
+            await read(agent_id)
+        elapsed = time.perf_counter() - started
+        print(f"{label:26}: {elapsed / rounds * 1e6:6.1f} us per call (sequential)")
+
+
+async def bench_issuance(
+    store: Any, organization_id: str, agent_ids: list[AgentId], n: int, chunk: int
+) -> None:
+    """Issuance-shaped operations, ``chunk`` at a time: ops/s and group size."""
+    groups, batches = store.stats.groups, store.stats.batches
+    elapsed = await in_chunks(n, chunk, issue_operation(store, organization_id, agent_ids))
+    groups, batches = store.stats.groups - groups, store.stats.batches - batches
+    print(
+        f"issuance-shaped : {n / elapsed:8.0f} ops/s (2 reads + 1 audited commit each, "
+        f"{batches / groups:.1f} per group)"
+    )
