@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentidp.domain.ids import AgentId, OrganizationId, TokenId
-from agentidp.domain.scopes import ADMIN_ORGS, KNOWN_SCOPES
+from agentidp.domain.scopes import ADMIN_ORGS, ADMIN_PLATFORM, KNOWN_SCOPES
 
 from .errors import InsufficientScope, NotResourceOwner, TenantMismatch
 
@@ -25,6 +25,9 @@ class Principal:
     organization_id: OrganizationId
     scopes: frozenset[str]
     token_id: TokenId | None = None
+    #: The caller's membership roles in its organization (``member``, ``admin``), looked up
+    #: when the token is authenticated; empty for the operator and for non-members.
+    roles: frozenset[str] = frozenset()
 
     @classmethod
     def operator(cls, organization_id: OrganizationId) -> Principal:
@@ -42,6 +45,12 @@ class Principal:
     def is_operator(self) -> bool:
         """True for the local operator (CLI, embedding code), who is not an agent."""
         return self.subject is None
+
+    @property
+    def is_platform_admin(self) -> bool:
+        """True for a deployment-level administrator (scope ``admin:platform``), who manages
+        organizations other than its own."""
+        return ADMIN_PLATFORM in self.scopes
 
     @property
     def actor(self) -> str:

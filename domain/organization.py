@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from .errors import InvalidValue
 from .ids import OrganizationId
+from .tiers import PlanTier
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
@@ -18,6 +19,7 @@ class OrganizationStatus(StrEnum):
 
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    DELETED = "deleted"  # soft-deleted: kept for audit, irreversible through the API
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,10 @@ class Organization:
     name: str
     status: OrganizationStatus
     created_at: datetime
+    plan_tier: PlanTier = PlanTier.FREE
+    #: Per-organization overrides of the tier's limits (``None``: the tier's figure).
+    max_agents: int | None = None
+    max_tokens_per_month: int | None = None
 
     @classmethod
     def create(cls, *, id: OrganizationId, slug: str, name: str, now: datetime) -> Organization:

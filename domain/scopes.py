@@ -13,6 +13,7 @@ AGENTS_WRITE: Final = "agents:write"
 TOKENS_READ: Final = "tokens:read"
 AUDIT_READ: Final = "audit:read"
 ADMIN_ORGS: Final = "admin:orgs"
+ADMIN_PLATFORM: Final = "admin:platform"
 
 #: Every scope this deployment understands, with what it grants. A token can only carry these.
 KNOWN_SCOPES: Final[dict[str, str]] = {
@@ -21,7 +22,12 @@ KNOWN_SCOPES: Final[dict[str, str]] = {
     TOKENS_READ: "Introspect access tokens issued in the caller's organization.",
     AUDIT_READ: "Query and verify the caller organization's audit log.",
     ADMIN_ORGS: "Administer the organization: manage any agent's credentials and tokens.",
+    ADMIN_PLATFORM: "Administer the deployment: create, change and delete any organization.",
 }
+
+#: Scopes only the local operator can grant (``agentidp bootstrap --platform-admin``): no
+#: token, whatever it holds, can hand them to an agent through the API.
+OPERATOR_ONLY_SCOPES: Final = frozenset({ADMIN_PLATFORM})
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")

@@ -9,7 +9,7 @@ from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import Credential, format_client_secret
 from agentidp.domain.ids import AgentId, CredentialId, OrganizationId
 from agentidp.domain.organization import Organization
-from agentidp.domain.scopes import KNOWN_SCOPES
+from agentidp.domain.scopes import KNOWN_SCOPES, OPERATOR_ONLY_SCOPES
 
 from ..audit_trail import AuditTrail
 from ..commands import LOCAL, BootstrapOrganization
@@ -65,7 +65,7 @@ class BootstrapOrganizationUseCase:
                 capabilities=["agents:admin"],
                 owner=cmd.admin_owner,
                 deployment_env=DeploymentEnv.PRODUCTION,
-                scopes=frozenset(KNOWN_SCOPES),
+                scopes=frozenset(KNOWN_SCOPES) - OPERATOR_ONLY_SCOPES,
                 now=now,
             )
             credential = Credential.issue(

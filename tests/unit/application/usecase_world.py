@@ -33,7 +33,7 @@ from agentidp.domain.agent import Agent
 from agentidp.domain.audit import ChainedAuditEvent
 from agentidp.domain.credential import Credential
 from agentidp.domain.ids import OrganizationId
-from agentidp.domain.scopes import KNOWN_SCOPES
+from agentidp.domain.scopes import KNOWN_SCOPES, OPERATOR_ONLY_SCOPES
 from agentidp.entrypoints.container import Container, build_container
 from agentidp.entrypoints.container import start as start_container
 from agentidp.entrypoints.container import stop as stop_container
@@ -43,7 +43,7 @@ from agentidp.entrypoints.settings import Argon2Parameters, Settings
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 #: Cheap argon2 (1 pass, 1 MiB, 1 lane): the tests check behaviour, not hashing cost.
 SETTINGS = Settings(database_url="memory://", argon2=Argon2Parameters(1, 1024, 1))
-ALL_SCOPES = frozenset(KNOWN_SCOPES)
+ALL_SCOPES = frozenset(KNOWN_SCOPES) - OPERATOR_ONLY_SCOPES  # what a bootstrapped admin holds
 
 
 def random_slug() -> str:
