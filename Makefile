@@ -44,6 +44,7 @@ lint: setup build/mypy/agentidp
 
 bench: setup
 	$(BIN)/python tests/bench/token_issuance.py
+	$(BIN)/python tests/bench/policy_decisions.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

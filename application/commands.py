@@ -185,3 +185,98 @@ class BootstrapOrganization:
     name: str
     admin_email: str
     admin_owner: str = "bootstrap"
+    #: Also grant ``admin:platform`` (operator-only) to the administrator agent.
+    platform_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOrganization:
+    """Platform administrators: create an organization (tier and limit overrides optional)."""
+
+    principal: Principal
+    name: str
+    slug: str
+    plan_tier: str = "free"
+    max_agents: int | None = None
+    max_tokens_per_month: int | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ListOrganizations:
+    """List the organizations the caller may see, newest first; ``status`` only narrows."""
+
+    principal: Principal
+    page: int = 1
+    limit: int = 20
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrganization:
+    """Read one organization (also one that is deleted)."""
+
+    principal: Principal
+    organization_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOrganization:
+    """Partially update an organization: ``changes`` keyed by domain field name."""
+
+    principal: Principal
+    organization_id: str
+    changes: Mapping[str, Any]
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteOrganization:
+    """Soft-delete an organization and suspend every one of its agents."""
+
+    principal: Principal
+    organization_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class AddMember:
+    """Give an agent of the organization a role (``member`` or ``admin``) in it."""
+
+    principal: Principal
+    organization_id: str
+    agent_id: str
+    role: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ListMembers:
+    """List an organization's memberships, oldest first."""
+
+    principal: Principal
+    organization_id: str
+    page: int = 1
+    limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveMember:
+    """Take an agent's membership (and so its role) away."""
+
+    principal: Principal
+    organization_id: str
+    agent_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOrganizationAdmin:
+    """Platform administrators: create an administrator agent (with a secret, shown once) in
+    an existing organization, typically its first."""
+
+    principal: Principal
+    organization_id: str
+    email: str
+    owner: str = "platform-admin"
+    origin: Origin = LOCAL

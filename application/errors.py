@@ -7,10 +7,12 @@ Tree::
     │   ├── AgentNotFound            no agent with that id (in the caller's view)
     │   ├── CredentialNotFound       no such credential on that agent
     │   ├── AuditEventNotFound       no such audit event (or outside retention)
-    │   └── OrganizationNotFound
+    │   ├── OrganizationNotFound     no such organization (or one the caller may not see)
+    │   └── MemberNotFound           the agent is not a member of that organization
     ├── Conflict
     │   ├── AgentAlreadyExists       email already registered
     │   ├── OrganizationSlugTaken
+    │   ├── AlreadyMember            the agent is already a member of the organization
     │   └── ConcurrentUpdate         a stale revision lost an optimistic-locking race
     ├── Unauthenticated              no valid bearer token (missing, bad, expired, revoked)
     ├── InvalidClient                client authentication failed (one answer for every cause)
@@ -18,10 +20,18 @@ Tree::
     ├── Forbidden
     │   ├── TenantMismatch           another organization's resource, or no organization claim
     │   ├── InsufficientScope        the caller's token lacks the scope the operation needs
-    │   └── NotResourceOwner         acting on an agent/token that is neither yours nor admin'd
+    │   ├── NotResourceOwner         acting on an agent/token that is neither yours nor admin'd
+    │   ├── NotPlatformAdmin         an organization operation reserved to platform administrators
+    │   ├── OperatorOnlyScope        granting a scope only the local operator may grant
+    │   ├── PolicyDenied             the policy decision point refused the request
+    │   └── TierLimitExceeded        the organization's plan does not allow more
+    │       ├── AgentLimitReached    its agents limit is reached
+    │       └── TokenQuotaExhausted  its monthly token quota is used up
+    ├── RateLimitExceeded            too many requests in the sliding window
     ├── RetentionWindowExceeded      an audit query reaches outside the retention window
     ├── InvalidRequest               a request is well-formed JSON but semantically wrong
     ├── BackendUnavailable           a store the operation needs is down
+    │   └── PolicyUnavailable        the policy decision point cannot evaluate (fail closed)
     ├── MigrationError               a schema migration failed (nothing of that file applied)
     └── KeyMaterialError             signing keys cannot be loaded or stored safely
 """
@@ -73,7 +83,14 @@ class OrganizationNotFound(NotFound):
     """No organization has this id or slug."""
 
     code = "ORG_NOT_FOUND"
-    default_message = "Organization not found."
+    default_message = "Organization with the specified ID was not found."
+
+
+class MemberNotFound(NotFound):
+    """The agent is not a member of the organization."""
+
+    code = "MEMBER_NOT_FOUND"
+    default_message = "The agent is not a member of this organization."
 
 
 class Conflict(ApplicationError):
@@ -95,6 +112,13 @@ class OrganizationSlugTaken(Conflict):
 
     code = "ORG_SLUG_CONFLICT"
     default_message = "An organization with this slug already exists."
+
+
+class AlreadyMember(Conflict):
+    """The agent already has a membership in the organization."""
+
+    code = "ALREADY_MEMBER"
+    default_message = "The agent is already a member of this organization."
 
 
 class ConcurrentUpdate(Conflict):
@@ -154,6 +178,72 @@ class NotResourceOwner(Forbidden):
     default_message = "Only the agent itself or an organization administrator may do this."
 
 
+class NotPlatformAdmin(Forbidden):
+    """Creating, deleting, suspending or re-tiering organizations (and creating their first
+    administrator) needs a platform administrator (scope ``admin:platform``)."""
+
+    code = "FORBIDDEN"
+    default_message = "Only a platform administrator may do this."
+
+
+class OperatorOnlyScope(Forbidden):
+    """An API caller tried to grant a scope only the local operator may grant
+    (``OPERATOR_ONLY_SCOPES``, e.g. ``admin:platform``)."""
+
+    code = "INSUFFICIENT_SCOPE"
+    default_message = (
+        "This scope can only be granted by the local operator "
+        "(agentidp bootstrap --platform-admin)."
+    )
+
+
+class PolicyDenied(Forbidden):
+    """The policy decision point refused the request (role, tenant or a policy-only rule);
+    the message is the policy's reason."""
+
+    code = "AUTHORIZATION_ERROR"
+    default_message = "You do not have permission to perform this action."
+
+
+class TierLimitExceeded(Forbidden):
+    """The organization's plan tier (or its override) does not allow this any more."""
+
+    code = "FREE_TIER_LIMIT_EXCEEDED"
+    default_message = "The organization has reached a limit of its plan."
+
+
+class AgentLimitReached(TierLimitExceeded):
+    """Registering one more agent would exceed the organization's agents limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The organization's limit of {limit} registered agents has been reached.",
+            limit=limit,
+        )
+
+
+class TokenQuotaExhausted(TierLimitExceeded):
+    """The organization has used up its access tokens for this calendar month."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The organization's quota of {limit} tokens per month has been reached.",
+            limit=limit,
+        )
+
+
+class RateLimitExceeded(ApplicationError):
+    """The caller (a client or an IP address) sent more requests than its sliding window
+    allows; ``retry_after`` says when one more will fit."""
+
+    code = "RATE_LIMIT_EXCEEDED"
+    default_message = "Too many requests. Please retry after the rate limit window resets."
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
 class RetentionWindowExceeded(ApplicationError):
     """An audit query asks for events older than the retention window."""
 
@@ -173,6 +263,13 @@ class BackendUnavailable(ApplicationError):
 
     code = "SERVICE_UNAVAILABLE"
     default_message = "A backing service is unavailable. Please retry shortly."
+
+
+class PolicyUnavailable(BackendUnavailable):
+    """The policy decision point could not evaluate a request (policy broken, OPA down or
+    too slow, malformed answer): the request is refused, never allowed (fail closed)."""
+
+    default_message = "Authorization is temporarily unavailable. Please retry shortly."
 
 
 class MigrationError(ApplicationError):

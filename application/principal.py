@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentidp.domain.ids import AgentId, OrganizationId, TokenId
-from agentidp.domain.scopes import ADMIN_ORGS, ADMIN_PLATFORM, KNOWN_SCOPES
+from agentidp.domain.scopes import (
+    ADMIN_ORGS,
+    ADMIN_PLATFORM,
+    KNOWN_SCOPES,
+    OPERATOR_ONLY_SCOPES,
+    grantable,
+)
 
-from .errors import InsufficientScope, NotResourceOwner, TenantMismatch
+from .errors import InsufficientScope, NotResourceOwner, OperatorOnlyScope, TenantMismatch
 
 #: The organization id of :meth:`Principal.deployment_operator`: never a real tenant's id.
 DEPLOYMENT = OrganizationId("*")
@@ -70,6 +76,22 @@ class Principal:
         """
         if organization_id != self.organization_id:
             raise TenantMismatch()
+
+    def grant(self, requested: frozenset[str]) -> frozenset[str]:
+        """``requested``, if this caller may hand it to an agent through the API.
+
+        SECURITY: privilege escalation: nobody grants a scope they do not hold, and no API
+        caller (a platform administrator included) grants an operator-only scope: those come
+        from the local operator only (``agentidp bootstrap --platform-admin``).
+
+        Raises:
+            OperatorOnlyScope: ``requested`` holds an operator-only scope.
+            ScopeNotGranted: ``requested`` holds a scope this caller lacks.
+        """
+        reserved = requested & OPERATOR_ONLY_SCOPES
+        if reserved:
+            raise OperatorOnlyScope(scopes=sorted(reserved))
+        return grantable(requested, self.scopes)
 
     def require_self_or_admin(self, agent_id: str) -> None:
         """Raises:

@@ -40,7 +40,12 @@ class AuditAction(StrEnum):
     TOKEN_REVOKED = "token.revoked"
     TOKEN_INTROSPECTED = "token.introspected"
     AUTH_FAILED = "auth.failed"
+    ACCESS_DENIED = "access.denied"
     ORGANIZATION_CREATED = "organization.created"
+    ORGANIZATION_UPDATED = "organization.updated"
+    ORGANIZATION_DELETED = "organization.deleted"
+    ORGANIZATION_MEMBER_ADDED = "organization.member_added"
+    ORGANIZATION_MEMBER_REMOVED = "organization.member_removed"
 
 
 class Outcome(StrEnum):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -18,16 +20,32 @@ from agentidp.adapters.crypto.argon2_hasher import Argon2SecretHasher
 from agentidp.adapters.crypto.keys import FileKeyStore, MemoryKeyStore
 from agentidp.adapters.crypto.signer import JwtTokenSigner
 from agentidp.adapters.crypto.verified_cache import CachingSecretHasher
+from agentidp.adapters.memory.rate_limiter import InMemoryRateLimiter
 from agentidp.adapters.memory.revocation_list import InMemoryRevocationList
 from agentidp.adapters.memory.store import InMemoryStore
+from agentidp.adapters.policy import OpaHttpPolicyEngine, RegoPolicyEngine
 from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
 from agentidp.adapters.redis import RedisCachingSecretHasher, RedisClient, RedisRevocationList
+from agentidp.adapters.redis.rate_limiter import RedisRateLimiter
 from agentidp.adapters.sqlite.revocation_list import SqliteRevocationList
 from agentidp.adapters.sqlite.store import SqliteStore
 from agentidp.adapters.system import RandomIds, SystemClock
 from agentidp.application.client_auth import ClientAuthenticator
-from agentidp.application.use_cases import agents, audit, credentials, organizations, tokens
+from agentidp.application.ports import tenant_context
+from agentidp.application.ports.tenant_context import ALL_TENANTS
+from agentidp.application.usage_limits import TierTable, UsageLimits
+from agentidp.application.use_cases import (
+    agents,
+    audit,
+    credentials,
+    organizations,
+    organizations_members,
+    tiers,
+    tokens,
+)
+from agentidp.application.use_cases.authorization import AuthorizeAccessUseCase
 
+from .http.probes import fallback_while_down
 from .settings import Settings
 
 
@@ -43,6 +61,16 @@ def _cache(settings: Settings) -> str:
 def _secret_cache(settings: Settings) -> str:
     """Verified-secret tags are shared through Redis only under a key every worker shares."""
     return "redis" if settings.redis_url and settings.secret_key else "local"
+
+
+def _policy_engine(settings: Settings) -> str:
+    """``opa`` when an OPA server is configured, else ``rego`` (in-process)."""
+    return "opa" if settings.opa_url else "rego"
+
+
+def _policy_dir(settings: Settings) -> Path:
+    """The configured policy directory, or the policies shipped in the package."""
+    return settings.policy_dir or Path(str(files("agentidp.policies")))
 
 
 def _unexpired_revocations(durable: PostgresRevocationList) -> Any:
@@ -154,17 +182,38 @@ class Container(containers.DeclarativeContainer):
     retention = providers.Callable(lambda s: timedelta(days=s.audit_retention_days), settings)
     authenticator = providers.Singleton(ClientAuthenticator, hasher, clock)
 
-    # Health: what /health and /health/detailed probe, by name.
+    # Rate limits and tiers (docs/limits.md): one limiter and one limits cache per process.
+    local_rate_limiter = providers.Singleton(InMemoryRateLimiter)
+    rate_limiter = providers.Selector(
+        cache,
+        local=local_rate_limiter,
+        redis=providers.Singleton(RedisRateLimiter, redis, local_rate_limiter),
+    )
+    tier_table = providers.Singleton(
+        lambda s: TierTable(limits=s.tier_limits, enforced=s.features.tier_enforcement), settings
+    )
+    usage_limits = providers.Singleton(UsageLimits, uow, clock, tier_table, rate_limiter)
+
+    # Health: what /health and /health/detailed probe, by name. The rate limiter falls back
+    # in process while Redis is down: "degraded", not "unreachable".
     health_pings = providers.Selector(
         cache,
         local=providers.Callable(lambda store: {"database": store.ping}, store),
         redis=providers.Callable(
-            lambda store, redis: {"database": store.ping, "cache": redis.ping}, store, redis
+            lambda store, redis: {
+                "database": store.ping,
+                "cache": redis.ping,
+                "rateLimiter": fallback_while_down(redis.ping),
+            },
+            store,
+            redis,
         ),
     )
 
     # Agents
-    register_agent = providers.Factory(agents.RegisterAgentUseCase, uow, clock, ids)
+    register_agent = providers.Factory(
+        agents.RegisterAgentUseCase, uow, clock, ids, usage_limits
+    )
     get_agent = providers.Factory(agents.GetAgentUseCase, uow, clock, ids)
     describe_caller = providers.Factory(agents.DescribeCallerUseCase, uow, clock, ids)
     list_agents = providers.Factory(agents.ListAgentsUseCase, uow, clock, ids)
@@ -189,23 +238,59 @@ class Container(containers.DeclarativeContainer):
 
     # Tokens
     _token_args = (uow, clock, ids, signer, revocations, token_settings)
-    issue_token = providers.Factory(tokens.IssueTokenUseCase, *_token_args, authenticator)
-    authenticate_client = providers.Factory(
-        tokens.AuthenticateClientUseCase, *_token_args, authenticator
+    issue_token = providers.Factory(
+        tokens.IssueTokenUseCase, *_token_args, authenticator, limits=usage_limits
     )
-    authenticate_bearer = providers.Factory(tokens.AuthenticateBearerUseCase, *_token_args)
+    authenticate_client = providers.Factory(
+        tokens.AuthenticateClientUseCase, *_token_args, authenticator, limits=usage_limits
+    )
+    authenticate_bearer = providers.Factory(
+        tokens.AuthenticateBearerUseCase, *_token_args, limits=usage_limits
+    )
     introspect_token = providers.Factory(tokens.IntrospectTokenUseCase, *_token_args)
     revoke_token = providers.Factory(tokens.RevokeTokenUseCase, *_token_args)
+
+    # Authorization: the policy decision point every authenticated route goes through.
+    policy = providers.Selector(
+        providers.Callable(_policy_engine, settings),
+        rego=providers.Singleton(RegoPolicyEngine, providers.Callable(_policy_dir, settings)),
+        opa=providers.Singleton(
+            OpaHttpPolicyEngine,
+            providers.Callable(lambda s: s.opa_url, settings),
+            timeout=providers.Callable(lambda s: s.opa_timeout_ms / 1000, settings),
+        ),
+    )
+    authorize_access = providers.Factory(AuthorizeAccessUseCase, uow, clock, ids, policy)
 
     # Audit
     query_audit = providers.Factory(audit.QueryAuditUseCase, uow, clock, retention)
     get_audit_event = providers.Factory(audit.GetAuditEventUseCase, uow, clock, retention)
     verify_audit_chain = providers.Factory(audit.VerifyAuditChainUseCase, uow, clock, retention)
 
+    # Tiers
+    get_tier_status = providers.Factory(tiers.GetTierStatusUseCase, uow, clock, usage_limits)
+
     # Organizations
     bootstrap_organization = providers.Factory(
         organizations.BootstrapOrganizationUseCase, uow, clock, ids, hasher
     )
+    create_organization = providers.Factory(
+        organizations.CreateOrganizationUseCase, uow, clock, ids
+    )
+    list_organizations = providers.Factory(organizations.ListOrganizationsUseCase, uow, clock, ids)
+    get_organization = providers.Factory(organizations.GetOrganizationUseCase, uow, clock, ids)
+    update_organization = providers.Factory(
+        organizations.UpdateOrganizationUseCase, uow, clock, ids
+    )
+    delete_organization = providers.Factory(
+        organizations.DeleteOrganizationUseCase, uow, clock, ids
+    )
+    create_organization_admin = providers.Factory(
+        organizations.CreateOrganizationAdminUseCase, uow, clock, ids, hasher
+    )
+    add_member = providers.Factory(organizations_members.AddMemberUseCase, uow, clock, ids)
+    list_members = providers.Factory(organizations_members.ListMembersUseCase, uow, clock, ids)
+    remove_member = providers.Factory(organizations_members.RemoveMemberUseCase, uow, clock, ids)
 
 
 def build_container(settings: Settings) -> Container:
@@ -215,7 +300,13 @@ def build_container(settings: Settings) -> Container:
 
 
 async def start(container: Container) -> None:
-    """Open the store (applying migrations) and every other resource."""
+    """Open the store (applying migrations) and every other resource.
+
+    The caller's context then acts for every tenant (docs/adr/0011): whoever starts the
+    container in-process is the local operator (CLI, embedding programs). The HTTP app is
+    not affected: each request opens and narrows its own scope (``http/tenant_scope.py``).
+    """
+    tenant_context.act_as(ALL_TENANTS)
     pending = container.init_resources()
     if pending is not None:  # an awaitable, since the store's lifecycle is asynchronous
         await pending
@@ -227,6 +318,8 @@ async def stop(container: Container) -> None:
     pending = container.shutdown_resources()
     if pending is not None:
         await pending
+    if container.settings().opa_url:
+        await container.policy().aclose()
     if container.settings().redis_url:
         # Last attempt to push revocations that could not reach Redis, then disconnect.
         await container.revocations().aclose()

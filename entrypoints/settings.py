@@ -5,6 +5,7 @@ Nothing else in AgentIdP reads ``os.environ``. See docs/configuration.md for the
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -12,6 +13,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
+
+from agentidp.domain.tiers import DEFAULT_TIER_LIMITS, PlanTier, TierLimits
 
 
 class ConfigurationError(Exception):
@@ -65,6 +68,79 @@ class PoolSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Features:
+    """Feature flags (``AGENTIDP_<NAME>_ENABLED``, ``AGENTIDP_TIER_ENFORCEMENT``): a disabled
+    feature's routes answer 404 ``NOT_FOUND`` (``entrypoints/http/features.py``)."""
+
+    analytics: bool = True
+    marketplace: bool = True
+    a2a: bool = True
+    compliance: bool = True
+    #: Off: no tier limit is enforced (agents, tokens per month, per-client rate).
+    tier_enforcement: bool = True
+    billing: bool = False
+
+    def enabled(self, feature: str) -> bool:
+        """Whether the flag named ``feature`` (a field of this class) is on."""
+        return bool(getattr(self, feature))
+
+
+#: ``AGENTIDP_TIER_LIMITS`` keys (JSON, camelCase like the API) → ``TierLimits`` fields.
+_TIER_LIMIT_KEYS = {
+    "maxAgents": "max_agents",
+    "maxTokensPerMonth": "max_tokens_per_month",
+    "requestsPerMinute": "requests_per_minute",
+}
+
+
+def parse_tier_limits(raw: str) -> dict[PlanTier, TierLimits]:
+    """DECISIONS.md's tier table with the tiers and figures of ``raw`` (JSON) replaced, e.g.
+    ``{"free": {"maxAgents": 10, "requestsPerMinute": 60}, "pro": {"maxTokensPerMonth": null}}``
+    (``null``: unlimited).
+
+    Raises:
+        ConfigurationError: not a JSON object of known tiers and keys with integers >= 1 or null.
+    """
+    problem = "AGENTIDP_TIER_LIMITS must be a JSON object such as "
+    problem += '{"free": {"maxAgents": 100, "maxTokensPerMonth": 10000, "requestsPerMinute": 100}}'
+    try:
+        table = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise ConfigurationError(f"{problem}.") from None
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{problem}.")
+    limits = dict(DEFAULT_TIER_LIMITS)
+    for tier_name, figures in table.items():
+        if tier_name not in PlanTier.__members__.values() or not isinstance(figures, dict):
+            raise ConfigurationError(f"{problem}; unknown tier or figures: {tier_name!r}.")
+        changes: dict[str, int | None] = {}
+        for key, value in figures.items():
+            valid = value is None or (type(value) is int and value >= 1)
+            if key not in _TIER_LIMIT_KEYS or not valid:
+                raise ConfigurationError(
+                    f"{problem}; {tier_name}.{key} must be a known limit, an integer >= 1 or null."
+                )
+            changes[_TIER_LIMIT_KEYS[key]] = value
+        tier = PlanTier(tier_name)
+        limits[tier] = replace(limits[tier], **changes)
+    return limits
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    """A boolean setting: true/false, 1/0, yes/no, on/off (any case).
+
+    Raises:
+        ConfigurationError: anything else, naming the variable.
+    """
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"AGENTIDP_{name} must be true or false, got {raw!r}.")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable, validated. Build with :meth:`from_env` or directly in tests."""
 
@@ -86,6 +162,18 @@ class Settings:
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     log_level: str = "info"
     docs_enabled: bool = True
+    features: Features = field(default_factory=Features)
+    #: Limits of each plan tier (``AGENTIDP_TIER_LIMITS``); DECISIONS.md's table by default.
+    tier_limits: Mapping[PlanTier, TierLimits] = field(
+        default_factory=lambda: dict(DEFAULT_TIER_LIMITS)
+    )
+    #: Requests per minute from one IP address, on every route but health (0: no limit).
+    rate_limit_per_ip_per_minute: int = 1200
+    #: OPA server evaluating the policies (its REST Data API); ``None`` evaluates in-process.
+    opa_url: str | None = None
+    #: Policy directory for in-process evaluation; ``None`` uses the packaged policies.
+    policy_dir: Path | None = None
+    opa_timeout_ms: int = 500
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -156,6 +244,14 @@ class Settings:
             raise ConfigurationError("AGENTIDP_AUDIT_RETENTION_DAYS must be at least 1.")
         if self.workers < 1:
             raise ConfigurationError("AGENTIDP_WORKERS must be at least 1.")
+        if self.rate_limit_per_ip_per_minute < 0:
+            raise ConfigurationError(
+                "AGENTIDP_RATE_LIMIT_PER_IP_PER_MINUTE must be 0 (off) or more."
+            )
+        if self.opa_url is not None and urlsplit(self.opa_url).scheme not in ("http", "https"):
+            raise ConfigurationError("AGENTIDP_OPA_URL must be an http(s) URL.")
+        if not 1 <= self.opa_timeout_ms <= 60_000:
+            raise ConfigurationError("AGENTIDP_OPA_TIMEOUT_MS must be between 1 and 60000.")
         if self.workers > 1 and self.store_backend is StoreBackend.MEMORY:
             raise ConfigurationError("Several workers need a shared store, not memory://.")
 
@@ -229,4 +325,22 @@ class Settings:
             ),
             log_level=get("LOG_LEVEL", "info"),
             docs_enabled=get("DOCS_ENABLED", "true").lower() in ("1", "true", "yes"),
+            features=Features(
+                analytics=parse_flag("ANALYTICS_ENABLED", get("ANALYTICS_ENABLED", "true")),
+                marketplace=parse_flag("MARKETPLACE_ENABLED", get("MARKETPLACE_ENABLED", "true")),
+                a2a=parse_flag("A2A_ENABLED", get("A2A_ENABLED", "true")),
+                compliance=parse_flag("COMPLIANCE_ENABLED", get("COMPLIANCE_ENABLED", "true")),
+                tier_enforcement=parse_flag("TIER_ENFORCEMENT", get("TIER_ENFORCEMENT", "true")),
+                billing=parse_flag("BILLING_ENABLED", get("BILLING_ENABLED", "false")),
+            ),
+            tier_limits=parse_tier_limits(get("TIER_LIMITS", "")),
+            rate_limit_per_ip_per_minute=integer("RATE_LIMIT_PER_IP_PER_MINUTE", 1200),
+            opa_url=get("OPA_URL", "") or None,
+            policy_dir=_optional_path(get("POLICY_DIR", "")),
+            opa_timeout_ms=integer("OPA_TIMEOUT_MS", 500),
         )
+
+
+def _optional_path(raw: str) -> Path | None:
+    """A user-supplied directory (``~`` expanded), or ``None`` when the variable is empty."""
+    return Path(raw).expanduser() if raw else None

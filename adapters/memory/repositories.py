@@ -1,4 +1,4 @@
-"""Memory repositories of organizations, agents and credentials.
+"""Memory repositories of agents and credentials (organizations: organizations.py).
 
 Reads come from the store's committed dicts and return private copies; writes stage private
 copies, replayed by :class:`~.transaction.Transaction` at commit.
@@ -13,34 +13,12 @@ from typing import TYPE_CHECKING
 from agentidp.application.ports.repositories import AgentFilter, Page
 from agentidp.domain.agent import Agent
 from agentidp.domain.credential import Credential, CredentialStatus
-from agentidp.domain.ids import AgentId, CredentialId, OrganizationId
-from agentidp.domain.organization import Organization
+from agentidp.domain.ids import AgentId, CredentialId
 
 from .staging import Staging
 
 if TYPE_CHECKING:
     from .store import InMemoryStore
-
-
-class InMemoryOrganizationRepository:
-    """Implements ``OrganizationRepository``. Organizations are frozen, so they are shared."""
-
-    def __init__(self, store: InMemoryStore, staging: Staging) -> None:
-        self._store = store
-        self._staging = staging
-
-    async def get(self, organization_id: OrganizationId) -> Organization | None:
-        return self._store.organizations.get(organization_id)
-
-    async def get_by_slug(self, slug: str) -> Organization | None:
-        organization_id = self._store.organization_ids_by_slug.get(slug)
-        return None if organization_id is None else self._store.organizations[organization_id]
-
-    async def list_all(self) -> Sequence[Organization]:
-        return sorted(self._store.organizations.values(), key=lambda o: (o.created_at, o.id))
-
-    async def add(self, organization: Organization) -> None:
-        self._staging.write(lambda transaction: transaction.add_organization(organization))
 
 
 class InMemoryAgentRepository:

@@ -11,6 +11,7 @@ from agentidp.domain.agent import Agent
 from agentidp.domain.audit import GENESIS_HASH, AuditEvent, ChainedAuditEvent
 from agentidp.domain.credential import Credential
 from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
+from agentidp.domain.membership import Membership, MembershipId
 from agentidp.domain.organization import Organization
 
 from .staging import Write
@@ -34,6 +35,10 @@ class InMemoryStore:
         self.organization_ids_by_slug: dict[str, OrganizationId] = {}
         self.agent_ids_by_email: dict[str, AgentId] = {}
         self.audit_events_by_id: dict[AuditEventId, ChainedAuditEvent] = {}
+        #: Usage counters of the tier limits (``tokens:YYYY-MM``) by (organization, counter).
+        self.usage_counters: dict[tuple[OrganizationId, str], int] = {}
+        self.memberships: dict[MembershipId, Membership] = {}
+        self.membership_ids_by_member: dict[tuple[OrganizationId, AgentId], MembershipId] = {}
         self.lock = asyncio.Lock()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:

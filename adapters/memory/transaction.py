@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 from agentidp.application.errors import (
     AgentAlreadyExists,
     AgentNotFound,
+    AlreadyMember,
     ConcurrentUpdate,
     Conflict,
     OrganizationNotFound,
@@ -23,6 +24,8 @@ from agentidp.application.errors import (
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import AuditEvent
 from agentidp.domain.credential import Credential
+from agentidp.domain.ids import OrganizationId
+from agentidp.domain.membership import Membership
 from agentidp.domain.organization import Organization
 
 if TYPE_CHECKING:
@@ -57,6 +60,38 @@ class Transaction:
         self._set(store.organizations, organization.id, organization)
         self._set(store.organization_ids_by_slug, organization.slug, organization.id)
 
+    def update_organization(self, organization: Organization) -> None:
+        stored = self._store.organizations.get(organization.id)
+        _check_revision(self._store.organizations, organization)
+        if stored is not None and stored.slug != organization.slug:
+            raise Conflict()  # the slug is immutable (the SQL UPDATE never writes it)
+        self._set(
+            self._store.organizations,
+            organization.id,
+            replace(organization, revision=organization.revision + 1),
+        )
+
+    def add_membership(self, membership: Membership) -> None:
+        store = self._store
+        key = (membership.organization_id, membership.agent_id)
+        if key in store.membership_ids_by_member or membership.id in store.memberships:
+            raise AlreadyMember()
+        if membership.organization_id not in store.organizations:
+            raise OrganizationNotFound()
+        if membership.agent_id not in store.agents:
+            raise AgentNotFound()
+        self._set(store.memberships, membership.id, membership)
+        self._set(store.membership_ids_by_member, key, membership.id)
+
+    def remove_membership(self, membership: Membership) -> None:
+        store = self._store
+        key = (membership.organization_id, membership.agent_id)
+        membership_id = store.membership_ids_by_member.get(key)
+        if membership_id is None:
+            raise ConcurrentUpdate()  # someone else removed it first
+        self._delete(store.memberships, membership_id)
+        self._delete(store.membership_ids_by_member, key)
+
     def add_agent(self, agent: Agent) -> None:
         if agent.id in self._store.agents:
             raise AgentAlreadyExists()
@@ -84,6 +119,10 @@ class Transaction:
             store.audit_chain.append(stored)
             self._set(store.audit_events_by_id, event.id, stored)
             store.chain_head = stored.hash
+
+    def set_usage_counter(self, key: tuple[OrganizationId, str], value: int) -> None:
+        """Set one usage counter (undone with the rest on rollback)."""
+        self._set(self._store.usage_counters, key, value)
 
     def rollback(self) -> None:
         """Undo every change made so far, newest first."""

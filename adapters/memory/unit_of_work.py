@@ -10,17 +10,18 @@ from agentidp.application.ports.repositories import (
     AuditLog,
     ClientDirectory,
     CredentialRepository,
+    MembershipRepository,
     OrganizationRepository,
 )
+from agentidp.application.ports.usage import UsageCounters
 
 from .audit import InMemoryAuditLog
 from .clients import InMemoryClientDirectory
-from .repositories import (
-    InMemoryAgentRepository,
-    InMemoryCredentialRepository,
-    InMemoryOrganizationRepository,
-)
+from .memberships import InMemoryMembershipRepository
+from .organizations import InMemoryOrganizationRepository
+from .repositories import InMemoryAgentRepository, InMemoryCredentialRepository
 from .staging import Staging
+from .usage import InMemoryUsageCounters
 
 if TYPE_CHECKING:
     from .store import InMemoryStore
@@ -41,8 +42,12 @@ class InMemoryUnitOfWork:
         )
         self.agents: AgentRepository = InMemoryAgentRepository(store, self._staging)
         self.credentials: CredentialRepository = InMemoryCredentialRepository(store, self._staging)
+        self.memberships: MembershipRepository = InMemoryMembershipRepository(
+            store, self._staging
+        )
         self.clients: ClientDirectory = InMemoryClientDirectory(store)
         self.audit: AuditLog = InMemoryAuditLog(store, self._staging)
+        self.usage: UsageCounters = InMemoryUsageCounters(store, self._staging)
 
     async def __aenter__(self) -> Self:
         return self
@@ -61,8 +66,8 @@ class InMemoryUnitOfWork:
         The staging is emptied whatever the outcome.
 
         Raises:
-            AgentAlreadyExists, OrganizationSlugTaken, ConcurrentUpdate, OrganizationNotFound,
-            AgentNotFound, Conflict: nothing of this unit of work was applied.
+            AgentAlreadyExists, OrganizationSlugTaken, AlreadyMember, ConcurrentUpdate,
+            OrganizationNotFound, AgentNotFound, Conflict: nothing of this unit of work was applied.
         """
         writes, events = self._staging.take()
         if not writes and not events:

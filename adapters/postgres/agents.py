@@ -8,6 +8,7 @@ from typing import Final
 from agentidp.adapters.relational.filters import agent_filters, agent_query_params
 from agentidp.adapters.relational.rows import AGENT_COLUMNS
 from agentidp.application.ports.repositories import AgentFilter, Page
+from agentidp.application.ports.tenant_context import ALL_TENANTS
 from agentidp.domain.agent import Agent
 from agentidp.domain.ids import AgentId
 
@@ -33,7 +34,11 @@ class PostgresAgentRepository:
         self._staging = staging
 
     async def get(self, agent_id: AgentId) -> Agent | None:
-        row = await self._reader.one(_GET, {"id": agent_id})
+        # DECISIONS.md: another organization's agent is a 403 AUTHORIZATION_ERROR, not a 404,
+        # so this one read by id looks across tenants and the application's tenant check
+        # (application/tenancy.py load_agent) decides. Row-level security still walls off
+        # every listing and every write (docs/adr/0011).
+        row = await self._reader.bound(ALL_TENANTS).one(_GET, {"id": agent_id})
         return None if row is None else ROWS.agent_to_domain(row)
 
     async def list(self, filter: AgentFilter, page: Page) -> tuple[Sequence[Agent], int]:

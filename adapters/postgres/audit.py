@@ -9,6 +9,7 @@ from typing import Final
 from agentidp.adapters.relational.filters import audit_filters, audit_query_params
 from agentidp.adapters.relational.rows import AUDIT_COLUMNS
 from agentidp.application.ports.repositories import AuditFilter, Page
+from agentidp.application.ports.tenant_context import ALL_TENANTS
 from agentidp.domain.audit import AuditEvent, ChainedAuditEvent
 from agentidp.domain.ids import AuditEventId
 
@@ -62,7 +63,9 @@ class PostgresAuditLog:
         self, since: datetime | None = None, until: datetime | None = None
     ) -> Sequence[ChainedAuditEvent]:
         params = {"since": optional_aware(since), "until": optional_aware(until)}
-        rows = await self._reader.all(
+        # The port's contract is the whole chain of every organization (verification needs
+        # every link), so this one read acts for all tenants under row-level security.
+        rows = await self._reader.bound(ALL_TENANTS).all(
             f"{_SELECT} WHERE {where(_CHAIN_BOUNDS, params)} ORDER BY seq", params
         )
         return [ROWS.audit_to_domain(row) for row in rows]

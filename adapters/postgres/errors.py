@@ -17,6 +17,7 @@ from psycopg import errors as pg_errors
 from agentidp.application.errors import (
     AgentAlreadyExists,
     AgentNotFound,
+    AlreadyMember,
     ApplicationError,
     BackendUnavailable,
     ConcurrentUpdate,
@@ -32,11 +33,14 @@ from agentidp.application.errors import (
 UNIQUE_VIOLATIONS: Final[dict[str, type[ApplicationError]]] = {
     "agents_email_key": AgentAlreadyExists,
     "organizations_slug_key": OrganizationSlugTaken,
+    "organization_members_member_key": AlreadyMember,
 }
 #: FOREIGN KEY constraints: the row refers to a parent that does not exist.
 MISSING_PARENTS: Final[dict[str, type[ApplicationError]]] = {
     "agents_organization_id_fkey": OrganizationNotFound,
     "credentials_agent_id_fkey": AgentNotFound,
+    "organization_members_organization_id_fkey": OrganizationNotFound,
+    "organization_members_agent_id_fkey": AgentNotFound,
 }
 
 

@@ -15,6 +15,11 @@ Why both: a savepoint per batch costs two round trips of its own (SAVEPOINT, REL
 top of its statements, each waited for, and most groups contain no failing batch at all.
 Between the two attempts the head lock is released, so way 2 may see commits of other
 processes that way 1 did not: exactly as if the group had been formed a moment later.
+
+Tenancy: one group holds units of work of several organizations, so each batch's statements
+are preceded by setting the batch's own tenant (:func:`~.tenancy.set_tenant`, one pipelined
+statement): row-level security then checks every row the batch writes, audit events included,
+against the organization its unit of work acts for (docs/adr/0011).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from agentidp.domain.audit import AuditEvent
 from .chain import append_events, lock_head, store_head
 from .pool import Connection
 from .staging import Write
+from .tenancy import set_tenant
 
 #: What a batch's caller receives: ``None`` for committed, else the exception to raise.
 Outcome = BaseException | None
@@ -40,11 +46,14 @@ _IN_TRANSACTION = (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
 @dataclass(slots=True)
 class Batch:
-    """One unit of work's commit: its writes and audit events, and who awaits the result."""
+    """One unit of work's commit: its writes and audit events, who awaits the result, and the
+    organization it acts for (``*``: every one; ``None``: undeclared, refused by row-level
+    security)."""
 
     writes: Sequence[Write]
     events: Sequence[AuditEvent]
     future: asyncio.Future[None]
+    tenant: str | None = None
 
 
 async def commit_pipelined(connection: Connection, group: Sequence[Batch]) -> bool:
@@ -61,6 +70,7 @@ async def commit_pipelined(connection: Connection, group: Sequence[Batch]) -> bo
             await connection.execute("BEGIN")
             start = head = await lock_head(connection)  # fetching syncs: round trip 1
             for batch in group:
+                await set_tenant(connection, batch.tenant)
                 for write in batch.writes:
                     cursor = await connection.execute(write.sql, write.params)
                     expectations.append((cursor, write.expected_rowcount))
@@ -110,6 +120,7 @@ async def _apply(connection: Connection, batch: Batch, head: str) -> tuple[str, 
     """
     await connection.execute("SAVEPOINT batch")
     try:
+        await set_tenant(connection, batch.tenant)
         for write in batch.writes:
             await write.run(connection)
         new_head = await append_events(connection, batch.events, head)

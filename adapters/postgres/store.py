@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import partial
 
 from agentidp.adapters.relational.store import StoreLifecycle
+from agentidp.application.ports import tenant_context
 from agentidp.domain.audit import AuditEvent
 
 from .errors import translating
@@ -104,16 +106,22 @@ class PostgresStore(StoreLifecycle[Reader]):
             raise self.writer_not_running()
 
     def unit_of_work(self) -> PostgresUnitOfWork:
-        """A fresh unit of work (the ``UnitOfWorkFactory`` of this store)."""
-        return PostgresUnitOfWork(self.reader, self.submit)
+        """A fresh unit of work (the ``UnitOfWorkFactory`` of this store), acting for the
+        tenant context current now (:mod:`agentidp.application.ports.tenant_context`): its
+        reads and its commit are scoped by row-level security to that organization."""
+        tenant = tenant_context.current()
+        return PostgresUnitOfWork(self.reader.bound(tenant), partial(self.submit, tenant=tenant))
 
     @property
     def stats(self) -> WriterStats:
         """Group-commit counters of this process's writer."""
         return WriterStats() if self._writer is None else self._writer.stats
 
-    async def submit(self, writes: Sequence[Write], events: Sequence[AuditEvent]) -> None:
-        """Apply ``writes`` and link ``events`` in one batch; returns once durably committed.
+    async def submit(
+        self, writes: Sequence[Write], events: Sequence[AuditEvent], tenant: str | None = None
+    ) -> None:
+        """Apply ``writes`` and link ``events`` in one batch acting for ``tenant`` (see
+        :mod:`.tenancy`); returns once durably committed.
 
         Raises:
             ApplicationError: the batch's own conflict (nothing of it applied), or
@@ -123,5 +131,5 @@ class PostgresStore(StoreLifecycle[Reader]):
         if writer is None or not writer.is_alive:
             raise self.not_open()
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        writer.submit(Batch(writes, events, future))
+        writer.submit(Batch(writes, events, future, tenant))
         await future

@@ -8,9 +8,11 @@ from .agents import PostgresAgentRepository
 from .audit import PostgresAuditLog
 from .clients import PostgresClientDirectory
 from .credentials import PostgresCredentialRepository
+from .memberships import PostgresMembershipRepository
 from .organizations import PostgresOrganizationRepository
 from .reader import Reader
 from .staging import Staging, Write
+from .usage import PostgresUsageCounters
 
 #: Hands one unit of work's writes and events to the writer; returns once durably committed.
 Submit = SubmitWrites[Write]
@@ -32,5 +34,7 @@ class PostgresUnitOfWork(StagedUnitOfWork[Write]):
         self.organizations = PostgresOrganizationRepository(reader, staging)
         self.agents = PostgresAgentRepository(reader, staging)
         self.credentials = PostgresCredentialRepository(reader, staging)
+        self.memberships = PostgresMembershipRepository(reader, staging)
         self.clients = PostgresClientDirectory(reader)
         self.audit = PostgresAuditLog(reader, staging)
+        self.usage = PostgresUsageCounters(reader, staging)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from agentidp.application.ports.repositories import AgentFilter, AuditFilter, Page
+from agentidp.domain.organization import OrganizationStatus
 
 #: A dialect's placeholder for a named parameter: ``name`` → ``:name`` or ``%(name)s``.
 Placeholder = Callable[[str], str]
@@ -34,6 +35,25 @@ def agent_query_params(filter: AgentFilter, page: Page) -> dict[str, Any]:
         "limit": page.size,
         "offset": page.offset,
     }
+
+
+def organization_filters(param: Placeholder) -> dict[str, str]:
+    """Organization listing filters, keyed by the parameter that switches each one on."""
+    return {"status": f"status = {param('status')}"}
+
+
+def organization_query_params(status: OrganizationStatus | None, page: Page) -> dict[str, Any]:
+    """The named parameters of an organization listing (``None`` lists every status)."""
+    return {
+        "status": None if status is None else status.value,
+        "limit": page.size,
+        "offset": page.offset,
+    }
+
+
+def membership_query_params(organization_id: str, page: Page) -> dict[str, Any]:
+    """The named parameters of a membership listing: one organization, one page."""
+    return {"organization_id": organization_id, "limit": page.size, "offset": page.offset}
 
 
 def audit_filters(param: Placeholder) -> dict[str, str]:

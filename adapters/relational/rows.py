@@ -19,7 +19,9 @@ from agentidp.domain.agent import Agent, AgentStatus, AgentType, DeploymentEnv
 from agentidp.domain.audit import AuditAction, AuditEvent, ChainedAuditEvent, Outcome
 from agentidp.domain.credential import Credential, CredentialStatus
 from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
+from agentidp.domain.membership import MemberRole, Membership, MembershipId
 from agentidp.domain.organization import Organization, OrganizationStatus
+from agentidp.domain.tiers import PlanTier
 
 Row = tuple[Any, ...]
 Params = dict[str, Any]
@@ -69,7 +71,20 @@ class Encoding:
 
 # --- columns ------------------------------------------------------------------------------
 
-ORGANIZATION_COLUMNS: Final = ("id", "slug", "name", "status", "created_at")
+ORGANIZATION_COLUMNS: Final = (
+    "id",
+    "slug",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "plan_tier",
+    "max_agents",
+    "max_tokens_per_month",
+    "revision",
+)
+
+MEMBERSHIP_COLUMNS: Final = ("id", "organization_id", "agent_id", "role", "joined_at")
 
 AGENT_COLUMNS: Final = (
     "id",
@@ -136,17 +151,61 @@ class RowMapper:
             "name": organization.name,
             "status": organization.status.value,
             "created_at": self._encoding.encode_time(organization.created_at),
+            "updated_at": self._encoding.encode_time(organization.updated_at),
+            "plan_tier": organization.plan_tier.value,
+            "max_agents": organization.max_agents,
+            "max_tokens_per_month": organization.max_tokens_per_month,
+            "revision": organization.revision,
         }
 
     def organization_to_domain(self, row: Row) -> Organization:
         """An :class:`Organization` from a row in :data:`ORGANIZATION_COLUMNS` order."""
-        id_, slug, name, status, created_at = row
+        (
+            id_,
+            slug,
+            name,
+            status,
+            created_at,
+            updated_at,
+            plan_tier,
+            max_agents,
+            max_tokens_per_month,
+            revision,
+        ) = row
         return Organization(
             id=OrganizationId(id_),
             slug=slug,
             name=name,
             status=OrganizationStatus(status),
             created_at=self._encoding.decode_time(created_at),
+            updated_at=self._encoding.decode_time(updated_at),
+            plan_tier=PlanTier(plan_tier),
+            max_agents=max_agents,
+            max_tokens_per_month=max_tokens_per_month,
+            revision=revision,
+        )
+
+    # --- organization_members -------------------------------------------------------------
+
+    def membership_params(self, membership: Membership) -> Params:
+        """Named parameters of a membership row."""
+        return {
+            "id": membership.id,
+            "organization_id": membership.organization_id,
+            "agent_id": membership.agent_id,
+            "role": membership.role.value,
+            "joined_at": self._encoding.encode_time(membership.joined_at),
+        }
+
+    def membership_to_domain(self, row: Row) -> Membership:
+        """A :class:`Membership` from a row in :data:`MEMBERSHIP_COLUMNS` order."""
+        id_, organization_id, agent_id, role, joined_at = row
+        return Membership(
+            id=MembershipId(id_),
+            organization_id=OrganizationId(organization_id),
+            agent_id=AgentId(agent_id),
+            role=MemberRole(role),
+            joined_at=self._encoding.decode_time(joined_at),
         )
 
     # --- agents ---------------------------------------------------------------------------

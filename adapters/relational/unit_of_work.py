@@ -16,8 +16,10 @@ from agentidp.application.ports.repositories import (
     AuditLog,
     ClientDirectory,
     CredentialRepository,
+    MembershipRepository,
     OrganizationRepository,
 )
+from agentidp.application.ports.usage import UsageCounters
 from agentidp.domain.audit import AuditEvent
 
 from .staging import StagedChanges
@@ -37,8 +39,10 @@ class StagedUnitOfWork(Generic[W]):
     organizations: OrganizationRepository
     agents: AgentRepository
     credentials: CredentialRepository
+    memberships: MembershipRepository
     clients: ClientDirectory
     audit: AuditLog
+    usage: UsageCounters
 
     def __init__(self, staging: StagedChanges[W], submit: SubmitWrites[W]) -> None:
         self._staging = staging
@@ -62,8 +66,9 @@ class StagedUnitOfWork(Generic[W]):
         batch may still commit, exactly like a lost reply from a database server.
 
         Raises:
-            AgentAlreadyExists, OrganizationSlugTaken, ConcurrentUpdate, OrganizationNotFound,
-            AgentNotFound, Conflict: the batch was rolled back, nothing of it applied.
+            AgentAlreadyExists, OrganizationSlugTaken, AlreadyMember, ConcurrentUpdate,
+            OrganizationNotFound, AgentNotFound, Conflict: the batch was rolled back, nothing
+            of it applied.
             BackendUnavailable: the store could not commit; nothing applied.
         """
         writes, events = self._staging.take()

@@ -1,19 +1,21 @@
-"""SQLite organization repository."""
+"""SQLite organization repository: optimistic updates on ``revision``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Final
 
+from agentidp.adapters.relational.filters import organization_filters, organization_query_params
 from agentidp.adapters.relational.rows import ORGANIZATION_COLUMNS
 from agentidp.application.errors import OrganizationSlugTaken
+from agentidp.application.ports.repositories import Page
 from agentidp.domain.ids import OrganizationId
-from agentidp.domain.organization import Organization
+from agentidp.domain.organization import Organization, OrganizationStatus
 
 from .errors import Constraints
 from .reader import Reader
 from .rows import ROWS
-from .sql import insert_sql, select_list
+from .sql import insert_sql, optimistic_update_sql, param, select_list, where
 from .staging import Staging
 
 _SELECT: Final = f"SELECT {select_list(ORGANIZATION_COLUMNS)} FROM organizations"  # noqa: S608
@@ -21,6 +23,11 @@ _GET: Final = f"{_SELECT} WHERE id = :id"
 _GET_BY_SLUG: Final = f"{_SELECT} WHERE slug = :slug"
 _LIST_ALL: Final = f"{_SELECT} ORDER BY created_at, id"
 _INSERT: Final = insert_sql("organizations", ORGANIZATION_COLUMNS)
+# NOTE: the slug is immutable, so the UPDATE never writes it (nor the id or revision).
+_UPDATE: Final = optimistic_update_sql(
+    "organizations", tuple(column for column in ORGANIZATION_COLUMNS if column != "slug")
+)
+_FILTERS: Final = organization_filters(param)
 _CONSTRAINTS: Final = Constraints(duplicate=OrganizationSlugTaken)
 
 
@@ -42,7 +49,25 @@ class SqliteOrganizationRepository:
     async def list_all(self) -> Sequence[Organization]:
         return [ROWS.organization_to_domain(row) for row in self._reader.all(_LIST_ALL, {})]
 
+    async def list(
+        self, page: Page, status: OrganizationStatus | None = None
+    ) -> tuple[Sequence[Organization], int]:
+        params = organization_query_params(status, page)
+        condition = where(_FILTERS, params)
+        rows, total = self._reader.page(
+            f"{_SELECT} WHERE {condition} "
+            "ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+            f"SELECT count(*) FROM organizations WHERE {condition}",  # noqa: S608
+            params,
+        )
+        return [ROWS.organization_to_domain(row) for row in rows], total
+
     async def add(self, organization: Organization) -> None:
         self._staging.write(
             _INSERT, ROWS.organization_params(organization), constraints=_CONSTRAINTS
         )
+
+    async def update(self, organization: Organization) -> None:
+        params = ROWS.organization_params(organization)
+        del params["slug"]
+        self._staging.write(_UPDATE, params, expected_rowcount=1)

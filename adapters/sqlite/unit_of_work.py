@@ -8,9 +8,11 @@ from .agents import SqliteAgentRepository
 from .audit import SqliteAuditLog
 from .clients import SqliteClientDirectory
 from .credentials import SqliteCredentialRepository
+from .memberships import SqliteMembershipRepository
 from .organizations import SqliteOrganizationRepository
 from .reader import Reader
 from .staging import Staging, Write
+from .usage import SqliteUsageCounters
 
 #: Hands one unit of work's writes and events to the writer; returns once durably committed.
 Submit = SubmitWrites[Write]
@@ -30,5 +32,7 @@ class SqliteUnitOfWork(StagedUnitOfWork[Write]):
         self.organizations = SqliteOrganizationRepository(reader, staging)
         self.agents = SqliteAgentRepository(reader, staging)
         self.credentials = SqliteCredentialRepository(reader, staging)
+        self.memberships = SqliteMembershipRepository(reader, staging)
         self.clients = SqliteClientDirectory(reader)
         self.audit = SqliteAuditLog(reader, staging)
+        self.usage = SqliteUsageCounters(reader, staging)

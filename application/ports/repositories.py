@@ -18,7 +18,8 @@ from agentidp.domain.agent import Agent, AgentStatus
 from agentidp.domain.audit import AuditAction, AuditEvent, ChainedAuditEvent, Outcome
 from agentidp.domain.credential import Credential, CredentialStatus
 from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
-from agentidp.domain.organization import Organization
+from agentidp.domain.membership import MemberRole, Membership
+from agentidp.domain.organization import Organization, OrganizationStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +72,70 @@ class OrganizationRepository(Protocol):
         """Every organization, oldest first (operator views only)."""
         ...
 
+    async def list(
+        self, page: Page, status: OrganizationStatus | None = None
+    ) -> tuple[Sequence[Organization], int]:
+        """One page of organizations (optionally of one status), newest first (``created_at``
+        DESC, then id), and the total number of matches. Platform views only: no tenancy."""
+        ...
+
     async def add(self, organization: Organization) -> None:
         """Stage a new organization.
 
         ``commit`` raises ``OrganizationSlugTaken`` on a duplicate slug.
         """
+        ...
+
+    async def update(self, organization: Organization) -> None:
+        """Stage a change of an organization loaded at ``organization.revision`` (the slug
+        never changes). ``commit`` raises ``ConcurrentUpdate`` if it changed meanwhile; on
+        success the stored revision is +1."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMembership:
+    """An agent read together with its role in its own organization (``None``: not a member)
+    and whether that organization is active: what authenticating a bearer token needs."""
+
+    agent: Agent
+    role: MemberRole | None
+    organization_active: bool
+
+
+class MembershipRepository(Protocol):
+    """Agents' roles in their organizations; ``(organization_id, agent_id)`` is unique.
+
+    Like every repository it checks no tenancy: the use cases make sure a membership's agent
+    belongs to its organization.
+    """
+
+    async def get(self, organization_id: OrganizationId, agent_id: AgentId) -> Membership | None:
+        """The agent's membership in the organization, or ``None``."""
+        ...
+
+    async def list(
+        self, organization_id: OrganizationId, page: Page
+    ) -> tuple[Sequence[Membership], int]:
+        """One page of the organization's memberships, oldest first (``joined_at``, then
+        id), and the total number of them."""
+        ...
+
+    async def agent_with_role(self, agent_id: AgentId) -> AgentMembership | None:
+        """The agent, its role in its own organization and that organization's status, in
+        one read (one round trip where the store is remote); ``None`` for an unknown agent.
+        Committed state only."""
+        ...
+
+    async def add(self, membership: Membership) -> None:
+        """Stage a new membership. ``commit`` raises ``AlreadyMember`` if the agent already
+        has one in that organization, ``AgentNotFound`` or ``OrganizationNotFound`` if either
+        does not exist."""
+        ...
+
+    async def remove(self, membership: Membership) -> None:
+        """Stage the removal of a membership (matched by organization and agent). ``commit``
+        raises ``ConcurrentUpdate`` if it was already gone."""
         ...
 
 

@@ -11,8 +11,10 @@ from .repositories import (
     AuditLog,
     ClientDirectory,
     CredentialRepository,
+    MembershipRepository,
     OrganizationRepository,
 )
+from .usage import UsageCounters
 
 
 class UnitOfWork(Protocol):
@@ -27,9 +29,13 @@ class UnitOfWork(Protocol):
     organizations: OrganizationRepository
     agents: AgentRepository
     credentials: CredentialRepository
+    #: Agents' roles in their organizations (and the bearer-authentication read model).
+    memberships: MembershipRepository
     #: Read model of client authentication (agent, active credentials, organization status).
     clients: ClientDirectory
     audit: AuditLog
+    #: Usage counters behind the tier limits (agents, tokens per month).
+    usage: UsageCounters
 
     async def __aenter__(self) -> Self: ...
 

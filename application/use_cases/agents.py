@@ -10,7 +10,7 @@ from agentidp.domain.agent import Agent, AgentStatus
 from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import CredentialStatus, revoke_all
 from agentidp.domain.ids import AgentId
-from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, grantable, scope_collection
+from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, scope_collection
 
 from ..audit_trail import AuditTrail
 from ..commands import (
@@ -27,6 +27,7 @@ from ..ports.system import Clock, IdGenerator
 from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from ..principal import Principal
 from ..tenancy import load_agent
+from ..usage_limits import UsageLimits
 
 #: Scopes a new agent gets when the registration names none.
 DEFAULT_AGENT_SCOPES = frozenset({AGENTS_READ})
@@ -72,16 +73,25 @@ class _AgentUseCase:
 
 
 class RegisterAgentUseCase(_AgentUseCase):
-    """Register an agent in the caller's organization (any organization in the body is ignored)."""
+    """Register an agent in the caller's organization (any organization in the body is ignored),
+    within its tier's agents limit (exact under concurrency: checked at commit, which raises
+    ``AgentLimitReached``)."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, limits: UsageLimits
+    ) -> None:
+        super().__init__(uow, clock, ids)
+        self._limits = limits
 
     async def __call__(self, cmd: RegisterAgent) -> Agent:
         """Raises: InsufficientScope, InvalidValue, InvalidScope, ScopeNotGranted (granting
-        scopes the caller lacks), AgentAlreadyExists."""
+        scopes the caller lacks), OperatorOnlyScope, AgentAlreadyExists."""
         cmd.principal.require_scope(AGENTS_WRITE)
         requested = scope_collection(cmd.scopes) if cmd.scopes is not None else frozenset()
-        # SECURITY: privilege escalation: nobody grants a scope they do not hold themselves.
+        # SECURITY: privilege escalation: nobody grants a scope they do not hold themselves,
+        # and no API caller grants an operator-only scope (Principal.grant).
         if requested:
-            scopes = grantable(requested, cmd.principal.scopes)
+            scopes = cmd.principal.grant(requested)
         else:
             scopes = DEFAULT_AGENT_SCOPES & cmd.principal.scopes
         agent = Agent.register(
@@ -99,6 +109,7 @@ class RegisterAgentUseCase(_AgentUseCase):
         )
         async with self._uow() as uow:
             await uow.agents.add(agent)
+            await self._limits.limit_agents(uow, agent.organization_id)
             await self._record(uow, AuditAction.AGENT_CREATED, cmd.principal, agent, cmd.origin)
             await uow.commit()
         return agent
@@ -163,7 +174,7 @@ class UpdateAgentUseCase(_AgentUseCase):
         target = changes.pop("status", None)
         if "scopes" in changes:
             # SECURITY: a caller can only hand out scopes it holds itself.
-            changes["scopes"] = grantable(scope_collection(changes["scopes"]), cmd.principal.scopes)
+            changes["scopes"] = cmd.principal.grant(scope_collection(changes["scopes"]))
         async with self._uow() as uow:
             agent = await load_agent(uow, cmd.principal, cmd.agent_id)
             agent.ensure_not_decommissioned()

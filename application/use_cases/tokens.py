@@ -10,18 +10,25 @@ from typing import Any
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import AuditAction, Outcome
 from agentidp.domain.errors import DomainError
-from agentidp.domain.ids import TokenId
+from agentidp.domain.ids import AgentId, OrganizationId, TokenId
 from agentidp.domain.scopes import TOKENS_READ, format_scope, narrow, parse_scope
 from agentidp.domain.token import AccessTokenClaims, MalformedClaims
 
 from ..audit_trail import AuditTrail
 from ..client_auth import ClientAuthenticator
 from ..commands import AuthenticateClient, IntrospectToken, IssueToken, Origin, RevokeToken
-from ..errors import AgentNotPermitted, InvalidClient, TenantMismatch, Unauthenticated
+from ..errors import (
+    AgentNotPermitted,
+    InvalidClient,
+    TenantMismatch,
+    TokenQuotaExhausted,
+    Unauthenticated,
+)
 from ..ports.security import RevocationList, TokenRejected, TokenSigner
 from ..ports.system import Clock, IdGenerator
 from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from ..principal import Principal
+from ..usage_limits import UsageLimits
 
 #: How audit events name what a client authenticated for.
 GRANT_CLIENT_CREDENTIALS = "client_credentials"
@@ -55,6 +62,8 @@ class _TokenUseCase:
         signer: TokenSigner,
         revocations: RevocationList,
         settings: TokenSettings,
+        *,
+        limits: UsageLimits | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -63,12 +72,34 @@ class _TokenUseCase:
         self._revocations = revocations
         self._settings = settings
         self._trail = AuditTrail(clock, ids)
+        #: Tier limits (per-client rate, monthly tokens); ``None``: nothing is limited.
+        self._limits = limits
+
+    async def _admit(self, organization_id: OrganizationId, client_id: AgentId) -> None:
+        """Count an authenticated client's request against its tier's rate limit.
+
+        Raises:
+            RateLimitExceeded: the client's window is full.
+        """
+        if self._limits is not None:
+            await self._limits.admit_client(organization_id, client_id)
 
     async def _verified_claims(self, token: str) -> AccessTokenClaims:
         """Signature, claims table, expiry, revocation and a still-active agent.
 
         Raises:
             Unauthenticated: any check failed.
+            TenantMismatch: the token is ours but carries no organization.
+        """
+        claims, _ = await self._verified(token)
+        return claims
+
+    async def _verified(self, token: str) -> tuple[AccessTokenClaims, frozenset[str]]:
+        """:meth:`_verified_claims`, plus the caller's membership roles, read together with
+        the agent (one read: this runs on every authenticated request).
+
+        Raises:
+            Unauthenticated: any check failed, or the agent's organization is not active.
             TenantMismatch: the token is ours but carries no organization.
         """
         try:
@@ -87,11 +118,17 @@ class _TokenUseCase:
         if await self._revocations.is_revoked(claims.jti):
             raise Unauthenticated("Token has been revoked.")
         async with self._uow() as uow:
-            agent = await uow.agents.get(claims.sub)
-        # SECURITY: suspending or decommissioning an agent ends its outstanding tokens at once.
-        if agent is None or not agent.is_active or agent.organization_id != claims.organization_id:
+            found = await uow.memberships.agent_with_role(claims.sub)
+        # SECURITY: suspending or decommissioning an agent, or suspending or deleting its
+        # organization, ends its outstanding tokens at once.
+        if (
+            found is None
+            or not found.agent.is_active
+            or not found.organization_active
+            or found.agent.organization_id != claims.organization_id
+        ):
             raise Unauthenticated("Token is no longer valid.")
-        return claims
+        return claims, frozenset() if found.role is None else frozenset({found.role.value})
 
     async def _audit(
         self, principal: Principal, origin: Origin, action: AuditAction, metadata: dict[str, Any]
@@ -123,8 +160,10 @@ class _ClientAuthenticatingUseCase(_TokenUseCase):
         revocations: RevocationList,
         settings: TokenSettings,
         authenticator: ClientAuthenticator,
+        *,
+        limits: UsageLimits | None = None,
     ) -> None:
-        super().__init__(uow, clock, ids, signer, revocations, settings)
+        super().__init__(uow, clock, ids, signer, revocations, settings, limits=limits)
         self._authenticator = authenticator
 
     async def _authenticated_agent(
@@ -153,6 +192,9 @@ class _ClientAuthenticatingUseCase(_TokenUseCase):
             reason = "organization_inactive"
             await self._refuse(uow, client_id, agent.organization_id, origin, reason, purpose)
             raise AgentNotPermitted()
+        # NOTE: after authentication, so nobody can spend another client's budget; floods of
+        # unauthenticated requests meet the per-IP limit instead (docs/limits.md).
+        await self._admit(agent.organization_id, agent.id)
         return agent
 
     async def _refuse(
@@ -188,7 +230,8 @@ class IssueTokenUseCase(_ClientAuthenticatingUseCase):
     async def __call__(self, cmd: IssueToken) -> IssuedToken:
         """Raises: InvalidClient (every authentication failure alike), AgentNotPermitted
         (suspended or decommissioned agent, inactive organization), InvalidScope /
-        ScopeNotGranted."""
+        ScopeNotGranted, RateLimitExceeded, TokenQuotaExhausted (audited as refusals, except
+        the rate limit: a flood must not flood the audit log)."""
         async with self._uow() as uow:
             agent = await self._authenticated_agent(
                 uow, cmd.client_id, cmd.client_secret, cmd.origin, GRANT_CLIENT_CREDENTIALS
@@ -216,6 +259,8 @@ class IssueTokenUseCase(_ClientAuthenticatingUseCase):
                 ttl=self._settings.ttl,
             )
             token = self._signer.sign(claims.to_dict())
+            if self._limits is not None:
+                await self._limits.count_token(uow, agent.organization_id, self._clock.now())
             await uow.audit.append(
                 self._trail.event(
                     AuditAction.TOKEN_ISSUED,
@@ -227,7 +272,19 @@ class IssueTokenUseCase(_ClientAuthenticatingUseCase):
                 )
             )
             # NOTE: the token leaves only after its issuance event is durably committed.
-            await uow.commit()
+            try:
+                await uow.commit()
+            except TokenQuotaExhausted:
+                # Nothing of the issuance was committed (the count neither): audit the refusal.
+                await self._refuse(
+                    uow,
+                    cmd.client_id,
+                    agent.organization_id,
+                    cmd.origin,
+                    "token_quota_exhausted",
+                    GRANT_CLIENT_CREDENTIALS,
+                )
+                raise
         return IssuedToken(
             access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope)
         )
@@ -255,12 +312,14 @@ class AuthenticateBearerUseCase(_TokenUseCase):
     async def __call__(self, token: str) -> Principal:
         """Raises: Unauthenticated (bad, expired, revoked token or inactive agent),
         TenantMismatch (a token of ours without ``organization_id``)."""
-        claims = await self._verified_claims(token)
+        claims, roles = await self._verified(token)
+        await self._admit(claims.organization_id, claims.sub)
         return Principal(
             subject=claims.sub,
             organization_id=claims.organization_id,
             scopes=claims.scope,
             token_id=claims.jti,
+            roles=roles,
         )
 
 

@@ -13,6 +13,7 @@ from typing import Final
 
 from agentidp.application import errors as app
 from agentidp.domain import errors as domain
+from agentidp.domain.organization import OrganizationDeleted
 from agentidp.entrypoints.settings import ConfigurationError
 
 
@@ -61,6 +62,7 @@ _TABLE: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
     (domain.AgentAlreadyDecommissioned, ExitCode.CONFLICT),
     (domain.InvalidTransition, ExitCode.CONFLICT),
     (domain.CredentialAlreadyRevoked, ExitCode.CONFLICT),
+    (OrganizationDeleted, ExitCode.CONFLICT),
     (domain.DomainError, ExitCode.INVALID),
     (app.ApplicationError, ExitCode.INVALID),
 )

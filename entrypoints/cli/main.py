@@ -15,7 +15,7 @@ import click
 
 from agentidp import __version__
 
-from .commands import agents, audit, bootstrap, credentials, migrate, serve, tokens
+from .commands import agents, audit, bootstrap, credentials, migrate, orgs, serve, tokens
 from .exit_codes import describe, exit_code_for
 from .session import CliState
 
@@ -57,6 +57,7 @@ for command in (
     credentials.credentials,
     tokens.token,
     audit.audit,
+    orgs.orgs,
 ):
     cli.add_command(command)
 

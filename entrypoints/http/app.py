@@ -28,7 +28,10 @@ from .controllers.credentials import CredentialController
 from .controllers.discovery import discovery_handlers
 from .controllers.health import health_handlers, package_version
 from .controllers.oauth import oauth_handlers
+from .controllers.organizations import OrganizationController
+from .controllers.tiers import TierController
 from .dependencies import build_dependencies
+from .features import feature_guard
 from .openapi import openapi_config
 from .problems import (
     handle_http_exception,
@@ -36,7 +39,9 @@ from .problems import (
     handle_too_deep,
     handle_unexpected,
 )
+from .rate_limits import rate_limit_middleware
 from .runtime import tune_garbage_collector
+from .tenant_scope import tenant_scope_middleware
 
 #: Largest request body accepted anywhere (the OAuth endpoints allow less): 413 beyond.
 MAX_BODY_BYTES: Final = 64 * 1024
@@ -58,8 +63,10 @@ def create_app(container: Container) -> Litestar:
     return Litestar(
         route_handlers=[
             AgentController,
+            OrganizationController,
             CredentialController,
             AuditController,
+            TierController,
             *oauth_handlers(container),
             *discovery_handlers(container),
             *health_handlers(container),
@@ -75,6 +82,12 @@ def create_app(container: Container) -> Litestar:
         },
         openapi_config=openapi_config(package_version()) if settings.docs_enabled else None,
         request_max_body_size=MAX_BODY_BYTES,
+        middleware=[
+            tenant_scope_middleware,  # before anything touches the store
+            rate_limit_middleware(container),  # per-IP limit, X-RateLimit-* headers
+        ],
+        # Routes of disabled features are 404 (http/features.py).
+        guards=[feature_guard(settings.features)],
         lifespan=[lifespan],
         debug=False,
     )

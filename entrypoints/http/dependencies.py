@@ -16,10 +16,14 @@ from litestar.exceptions import HTTPException
 
 from agentidp.application.commands import Origin
 from agentidp.application.errors import Unauthenticated
+from agentidp.application.ports import tenant_context
+from agentidp.application.ports.tenant_context import ALL_TENANTS
 from agentidp.application.principal import Principal
+from agentidp.application.use_cases.authorization import AuthorizeAccessUseCase
 from agentidp.application.use_cases.tokens import AuthenticateBearerUseCase
 
 from ..container import Container
+from .authorization import authorize
 from .oauth_requests import MAX_USER_AGENT, bearer_token
 
 #: Container providers exposed to handlers under the same name.
@@ -36,9 +40,20 @@ USE_CASES = (
     "rotate_credential",
     "revoke_credential",
     "authenticate_bearer",
+    "authorize_access",
     "query_audit",
     "get_audit_event",
     "verify_audit_chain",
+    "get_tier_status",
+    "create_organization",
+    "list_organizations",
+    "get_organization",
+    "update_organization",
+    "delete_organization",
+    "create_organization_admin",
+    "add_member",
+    "list_members",
+    "remove_member",
 )
 
 
@@ -65,17 +80,31 @@ def _factory(provider: Callable[[], Any]) -> Callable[[], Any]:
 async def provide_principal(
     request: Request[Any, Any, Any],
     authenticate_bearer: NamedDependency[AuthenticateBearerUseCase],
+    authorize_access: NamedDependency[AuthorizeAccessUseCase],
+    origin: NamedDependency[Origin],
 ) -> Principal:
     """The caller behind ``Authorization: Bearer <access token>`` (RFC 6750 §2.1).
 
     Raises:
         Unauthenticated: no bearer token, or the token is invalid, expired or revoked (401).
         TenantMismatch: the token carries no organization (403).
+        InsufficientScope, PolicyDenied: the policies refuse this route to the caller (403).
+        PolicyUnavailable: the policies cannot be evaluated (503, fail closed).
     """
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise Unauthenticated()
-    return await authenticate_bearer(token)
+    principal = await authenticate_bearer(token)
+    # SECURITY: from here on the request's units of work act for the caller's organization
+    # only (row-level security in PostgreSQL, docs/adr/0011); platform administrators act
+    # across tenants by definition.
+    tenant_context.act_as(
+        ALL_TENANTS if principal.is_platform_admin else principal.organization_id
+    )
+    # SECURITY: no handler receives a principal the policies have not allowed for this
+    # route (authorization.py); refusals are audited, an unusable PDP fails closed.
+    await authorize(request, principal, authorize_access, origin)
+    return principal
 
 
 def provide_origin(request: Request[Any, Any, Any]) -> Origin:

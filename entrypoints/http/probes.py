@@ -39,10 +39,30 @@ HTTP_STATUS: Final = {
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
-    """One dependency's answer and how long it took (whole milliseconds)."""
+    """One dependency's answer and how long it took (whole milliseconds); ``fallback`` when
+    it works in a reduced mode (see :class:`Degraded`)."""
 
     status: ProbeStatus
     latency_ms: int
+    fallback: bool = False
+
+
+class Degraded(Exception):  # a state a ping reports, not a failure (hence no Error suffix)
+    """Raised by a ping whose dependency still works, in a reduced mode (an in-process
+    fallback): reported ``degraded``, never ``unreachable``."""
+
+
+def fallback_while_down(ping: Ping) -> Ping:
+    """The ping of a service that falls back in process while ``ping`` fails (the rate
+    limiter without Redis): it answers :class:`Degraded` instead of failing."""
+
+    async def probe_fallback() -> None:
+        try:
+            await asyncio.wait_for(ping(), timeout=PROBE_TIMEOUT_SECONDS)
+        except Exception as exc:  # the service falls back: reported degraded, not failed
+            raise Degraded(type(exc).__name__) from exc
+
+    return probe_fallback
 
 
 async def probe(name: str, ping: Ping) -> ProbeResult:
@@ -50,6 +70,8 @@ async def probe(name: str, ping: Ping) -> ProbeResult:
     started = time.monotonic()
     try:
         await asyncio.wait_for(ping(), timeout=PROBE_TIMEOUT_SECONDS)
+    except Degraded:
+        return ProbeResult(ProbeStatus.DEGRADED, _elapsed_ms(started), fallback=True)
     except Exception as exc:  # noqa: BLE001 — any failure is "unreachable"; logged here
         logger.warning("Health probe %s failed: %s", name, type(exc).__name__)
         return ProbeResult(ProbeStatus.UNREACHABLE, _elapsed_ms(started))

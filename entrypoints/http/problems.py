@@ -15,12 +15,14 @@ lookup walks the exception's MRO, so a specific class always wins over its base.
 | AgentAlreadyDecommissioned                | 409    | AGENT_ALREADY_DECOMMISSIONED     |
 | InvalidTransition                         | 409    | INVALID_STATUS_TRANSITION        |
 | CredentialAlreadyRevoked                  | 409    | CREDENTIAL_ALREADY_REVOKED       |
+| OrganizationDeleted                       | 409    | ORG_ALREADY_DELETED              |
 | DomainError (other)                       | 400    | its code                         |
 | AgentNotFound                             | 404    | AGENT_NOT_FOUND                  |
 | CredentialNotFound                        | 404    | CREDENTIAL_NOT_FOUND             |
 | AuditEventNotFound                        | 404    | AUDIT_EVENT_NOT_FOUND            |
 | NotFound (other)                          | 404    | its code                         |
 | AgentAlreadyExists                        | 409    | AGENT_ALREADY_EXISTS             |
+| OrganizationSlugTaken, AlreadyMember      | 409    | ORG_SLUG_CONFLICT, ALREADY_MEMBER|
 | ConcurrentUpdate                          | 409    | CONCURRENT_UPDATE                |
 | Conflict (other)                          | 409    | its code                         |
 | Unauthenticated                           | 401    | UNAUTHORIZED (+ WWW-Authenticate)|
@@ -28,7 +30,11 @@ lookup walks the exception's MRO, so a specific class always wins over its base.
 | TenantMismatch                            | 403    | AUTHORIZATION_ERROR              |
 | InsufficientScope                         | 403    | INSUFFICIENT_SCOPE (+ challenge) |
 | NotResourceOwner, Forbidden               | 403    | FORBIDDEN                        |
+| NotPlatformAdmin                          | 403    | FORBIDDEN                        |
+| OperatorOnlyScope                         | 403    | INSUFFICIENT_SCOPE (no challenge)|
 | AgentNotPermitted                         | 403    | unauthorized_client              |
+| TierLimitExceeded (Forbidden)             | 403    | FREE_TIER_LIMIT_EXCEEDED         |
+| RateLimitExceeded                         | 429    | RATE_LIMIT_EXCEEDED, Retry-After |
 | RetentionWindowExceeded                   | 400    | RETENTION_WINDOW_EXCEEDED        |
 | InvalidRequest                            | 400    | VALIDATION_ERROR                 |
 | BackendUnavailable                        | 503    | SERVICE_UNAVAILABLE, Retry-After |
@@ -66,6 +72,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from agentidp.application import errors as app
 from agentidp.domain import errors as domain
+from agentidp.domain.organization import OrganizationDeleted
 
 from .oauth_requests import REALM, OAuthRequestError, invalid_client
 from .schemas import ErrorOut, OAuthErrorOut
@@ -96,6 +103,7 @@ PROBLEMS: Final[dict[type[Exception], Problem]] = {
     domain.AgentAlreadyDecommissioned: Problem(409),
     domain.InvalidTransition: Problem(409),
     domain.CredentialAlreadyRevoked: Problem(409),
+    OrganizationDeleted: Problem(409),
     domain.DomainError: Problem(400),
     # Application refusals
     app.AgentNotFound: Problem(404),
@@ -112,6 +120,7 @@ PROBLEMS: Final[dict[type[Exception], Problem]] = {
     app.NotResourceOwner: Problem(403),
     app.AgentNotPermitted: Problem(403),
     app.Forbidden: Problem(403),
+    app.RateLimitExceeded: Problem(429),
     app.RetentionWindowExceeded: Problem(400),
     app.InvalidRequest: Problem(400),
     app.BackendUnavailable: Problem(503),
@@ -145,13 +154,16 @@ OAUTH_ERRORS: Final[dict[type[Exception], tuple[int, str]]] = {
     app.InsufficientScope: (403, "insufficient_scope"),
     app.NotResourceOwner: (403, "unauthorized_client"),
     app.TenantMismatch: (403, "access_denied"),
+    # The organization's plan allows no more tokens this month (docs/limits.md).
+    app.TierLimitExceeded: (403, "access_denied"),
     app.InvalidRequest: (400, "invalid_request"),
     app.BackendUnavailable: (503, "temporarily_unavailable"),
     app.ApplicationError: (400, "invalid_request"),
 }
 
 _ENCODER = msgspec.json.Encoder()
-_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+# A missing or (for bodies that forbid them) unknown body field is named only in msgspec's message.
+_MISSING_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
 
 
 def lookup(table: dict[type[Exception], Any], exc: BaseException) -> Any:
@@ -237,6 +249,11 @@ def oauth_error_response(exc: Exception) -> Response[bytes]:
     """
     if isinstance(exc, app.InvalidClient):
         exc = invalid_client()  # one body for every client authentication failure
+    if isinstance(exc, app.RateLimitExceeded):
+        # RFC 6749 has no throttling error: the spec's envelope, as on every other route.
+        return error_response(
+            429, exc.code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+        )
     if isinstance(exc, OAuthRequestError):
         return oauth_response(exc.status, exc.error, exc.description, exc.headers)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
@@ -281,6 +298,8 @@ def _challenge(request: Request[Any, Any, Any], exc: Exception) -> dict[str, str
         return {"WWW-Authenticate": f'Bearer {REALM}, error="insufficient_scope", scope="{scope}"'}
     if isinstance(exc, app.BackendUnavailable):
         return {"Retry-After": RETRY_AFTER_SECONDS}
+    if isinstance(exc, app.RateLimitExceeded):
+        return {"Retry-After": str(exc.retry_after)}
     return None
 
 

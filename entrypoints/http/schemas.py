@@ -7,7 +7,7 @@ domain are explicit, one ``from_domain`` per output type; nothing here is persis
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -402,3 +402,34 @@ class HealthOut(Struct, kw_only=True):
     version: str
     uptime: int
     services: dict[str, str]
+
+
+# --- Tiers --------------------------------------------------------------------------------
+
+
+class TierLimitsOut(_Camel):
+    """A tier's effective limits; ``null`` is unlimited (the enterprise tier)."""
+
+    max_agents: int | None
+    max_tokens_per_month: int | None
+    rate_limit_per_minute: int | None
+
+
+class TierUsageOut(_Camel):
+    """Live usage: agents not decommissioned, tokens this month, the caller's requests in the
+    current one-minute window."""
+
+    agents_registered: int
+    tokens_this_month: int
+    requests_this_minute: int
+
+
+class TierStatusOut(_Camel):
+    """``GET /api/v1/tiers/status`` (tiers.yaml ``TierStatus``)."""
+
+    organization_id: str
+    tier: str
+    limits: TierLimitsOut
+    usage: TierUsageOut
+    billing_period_start: date
+    billing_period_end: date

@@ -30,6 +30,7 @@ from agentidp.application.commands import (
     BootstrapOrganization,
     IntrospectToken,
     IssueToken,
+    ListOrganizations,
     Origin,
     RevokeToken,
     VerifyAuditChain,
@@ -39,7 +40,7 @@ from agentidp.application.ports.security import TokenSigner
 from agentidp.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from agentidp.application.principal import Principal
 from agentidp.application.use_cases.audit import AuditChainReport
-from agentidp.application.use_cases.organizations import Bootstrapped
+from agentidp.application.use_cases.organizations import Bootstrapped, OrganizationPage
 from agentidp.application.use_cases.tokens import IssuedToken
 from agentidp.domain.organization import Organization
 from agentidp.entrypoints.container import Container, build_container
@@ -179,25 +180,40 @@ class AgentIdP:
     # -- organizations ----------------------------------------------------------------------
 
     async def bootstrap(
-        self, slug: str, name: str | None, admin_email: str, *, admin_owner: str = "bootstrap"
+        self,
+        slug: str,
+        name: str | None,
+        admin_email: str,
+        *,
+        admin_owner: str = "bootstrap",
+        platform_admin: bool = False,
     ) -> Bootstrapped:
         """Create organization ``slug`` (if new) and an administrator agent with a secret.
 
-        The administrator holds every scope. Its id is its OAuth ``client_id``; the returned
-        ``client_secret`` is shown this once and stored only as an argon2id hash.
+        The administrator is an ``admin`` member of the organization and holds every scope an
+        API caller may hold; with ``platform_admin`` also the operator-only ``admin:platform``
+        (it then manages every organization through the API). Its id is its OAuth
+        ``client_id``; the returned ``client_secret`` is shown this once and stored only as
+        an argon2id hash.
 
         Args:
             slug: lower-case letters, digits and inner hyphens, at most 64 characters.
             name: display name; ``None`` uses the slug.
             admin_email: the administrator agent's email (unique across the deployment).
             admin_owner: recorded as the administrator agent's owner.
+            platform_admin: also grant ``admin:platform``.
 
         Raises:
             InvalidValue: the slug, name or email is malformed.
             AgentAlreadyExists: an agent already has ``admin_email``.
+            OrganizationDeleted: the slug belongs to a deleted organization.
         """
         command = BootstrapOrganization(
-            slug=slug, name=name or slug, admin_email=admin_email, admin_owner=admin_owner
+            slug=slug,
+            name=name or slug,
+            admin_email=admin_email,
+            admin_owner=admin_owner,
+            platform_admin=platform_admin,
         )
         result: Bootstrapped = await self.container.bootstrap_organization()(command)
         return result
@@ -206,6 +222,31 @@ class AgentIdP:
         """Every organization of the deployment, oldest first."""
         async with self._unit_of_work() as uow:
             return await uow.organizations.list_all()
+
+    async def list_organizations(
+        self, *, page: int = 1, limit: int = 20, status: str | None = None
+    ) -> OrganizationPage:
+        """One page of the deployment's organizations, newest first, as the operator (a
+        platform administrator) sees them; ``status`` narrows.
+
+        Raises:
+            InvalidRequest: page < 1, limit outside 1-100, or an unknown status.
+        """
+        command = ListOrganizations(Principal.deployment_operator(), page, limit, status)
+        result: OrganizationPage = await self.container.list_organizations()(command)
+        return result
+
+    async def find_organization(self, slug: str) -> Organization:
+        """The organization with this slug, whatever its status (deleted ones included).
+
+        Raises:
+            OrganizationNotFound: no organization has this slug.
+        """
+        async with self._unit_of_work() as uow:
+            found = await uow.organizations.get_by_slug(slug)
+        if found is None:
+            raise OrganizationNotFound(f"No organization with slug {slug!r}.", slug=slug)
+        return found
 
     async def organization(self, slug: str) -> Tenant:
         """The operator's view of one organization: every scope, limited to that tenant.

@@ -13,6 +13,10 @@ Every issuance is audited and committed (fsync) before its response. Figures go 
 Markdown and to build/bench/token_issuance.md; docs/benchmarks.md records them with their date.
 Not a test: it asserts nothing. Requires `wrk` (apt-get install wrk).
 
+The bench organization is on the free tier made unlimited (``UNLIMITED_TIERS``), with tier
+enforcement on and no per-IP limit: issuance takes the real path of an unlimited (enterprise)
+organization, a cached limits lookup and no counter statement or rate-limiter call.
+
 Environment: BENCH_SECONDS (10), BENCH_BACKENDS (sqlite,postgres), BENCH_ALGORITHMS
 (RS256,ES256 for sqlite), BENCH_PG_WORKERS (2), AGENTIDP_TEST_POSTGRES_URL, BENCH_REDIS_URL.
 """
@@ -51,6 +55,16 @@ PG_ADMIN_URL = os.environ.get(
     "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Every tier unlimited (the bench's load is far above any tier's rate), per-IP limit off.
+UNLIMITED_TIERS = {
+    "AGENTIDP_TIER_LIMITS": json.dumps(
+        {
+            tier: {"maxAgents": None, "maxTokensPerMonth": None, "requestsPerMinute": None}
+            for tier in ("free", "pro", "enterprise")
+        }
+    ),
+    "AGENTIDP_RATE_LIMIT_PER_IP_PER_MINUTE": "0",
+}
 
 
 @dataclass
@@ -134,6 +148,7 @@ def deployment(backend: str, algorithm: str, workers: int) -> Iterator[Deploymen
     port = free_port()
     env = {
         **os.environ,
+        **UNLIMITED_TIERS,
         "AGENTIDP_DATA_DIR": str(data_dir),
         "AGENTIDP_PORT": str(port),
         "AGENTIDP_SIGNING_ALGORITHM": algorithm,
@@ -299,7 +314,13 @@ def measure_warmup(target: Deployment) -> None:
 
 async def in_process(algorithm: str, seconds: float = 5.0) -> float:
     data_dir = Path(tempfile.mkdtemp(prefix="agentidp-bench-lib-"))
-    settings = Settings(data_dir=data_dir, signing_algorithm=algorithm)
+    settings = Settings.from_env(
+        {
+            **UNLIMITED_TIERS,
+            "AGENTIDP_DATA_DIR": str(data_dir),
+            "AGENTIDP_SIGNING_ALGORITHM": algorithm,
+        }
+    )
     client_id, secret = await bootstrap(settings)
     container = build_container(settings)
     await start(container)

@@ -12,11 +12,16 @@ from typing import Final
 from agentidp.adapters.memory import InMemoryRevocationList, InMemoryStore
 from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
 from agentidp.adapters.sqlite import SqliteRevocationList, SqliteStore
+from agentidp.application.ports import tenant_context
 from agentidp.application.ports.security import RevocationList
-from agentidp.application.ports.unit_of_work import UnitOfWorkFactory
+from agentidp.application.ports.tenant_context import ALL_TENANTS
+from agentidp.application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from tests.integration.postgres.database import fresh_database
+from tests.integration.postgres.tenant_role import fresh_role_database
 
-BACKENDS: Final = ("memory", "sqlite", "postgres")
+#: ``postgres-rls``: PostgreSQL once more, connected as an ordinary role (row-level security in
+#: force, docs/adr/0011), every unit of work acting for all tenants as the operator does.
+BACKENDS: Final = ("memory", "sqlite", "postgres", "postgres-rls")
 
 Clock = Callable[[], float]
 
@@ -56,6 +61,18 @@ async def open_backend(name: str, directory: Path) -> AsyncIterator[Backend]:
                 return PostgresRevocationList(postgres, clock=clock)
 
             yield Backend(name, postgres.unit_of_work, postgres_revocation_list)
+    elif name == "postgres-rls":
+        url = await fresh_role_database()
+        async with PostgresStore(url, pool_min=1, pool_max=4) as postgres:
+
+            def operator_units() -> UnitOfWork:
+                with tenant_context.scope(ALL_TENANTS):  # units capture it when created
+                    return postgres.unit_of_work()
+
+            def role_revocation_list(clock: Clock) -> RevocationList:
+                return PostgresRevocationList(postgres, clock=clock)
+
+            yield Backend(name, operator_units, role_revocation_list)
     else:
         raise ValueError(f"unknown backend {name!r}")
 

@@ -62,13 +62,26 @@ def agent_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def bootstrap(container: Container, slug: str) -> Tenant:
-    """Create an organization and its administrator through the operator use case."""
+async def bootstrap(container: Container, slug: str, *, platform_admin: bool = False) -> Tenant:
+    """Create an organization and its administrator through the operator use case
+    (``platform_admin``: the administrator also holds the operator-only ``admin:platform``)."""
     use_case = container.bootstrap_organization()
     result = await use_case(
-        BootstrapOrganization(slug=slug, name=slug.upper(), admin_email=unique_email(slug))
+        BootstrapOrganization(
+            slug=slug,
+            name=slug.upper(),
+            admin_email=unique_email(slug),
+            platform_admin=platform_admin,
+        )
     )
     return Tenant(result.organization.id, result.admin.id, result.client_secret)
+
+
+async def platform_admin(client: AsyncTestClient[Any], container: Container, slug: str) -> Tenant:
+    """A bootstrapped platform administrator (``admin:platform``) with a token."""
+    tenant = await bootstrap(container, slug, platform_admin=True)
+    token = await token_for(client, tenant.client_id, tenant.client_secret)
+    return Tenant(tenant.organization_id, tenant.client_id, tenant.client_secret, token)
 
 
 async def request_token(

@@ -106,6 +106,11 @@ def two_workers(
         "AGENTIDP_DATA_DIR": str(tmp_path),
         "AGENTIDP_PORT": str(port),
         "AGENTIDP_LOG_LEVEL": "warning",
+        # The probes send hundreds of requests a minute from one client and one address:
+        # more than the free tier's and the per-IP rate limits (test_rate_limit_workers.py
+        # tests those across workers).
+        "AGENTIDP_TIER_ENFORCEMENT": "false",
+        "AGENTIDP_RATE_LIMIT_PER_IP_PER_MINUTE": "0",
     }
     settings = Settings.from_env(env)
 

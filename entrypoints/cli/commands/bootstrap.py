@@ -33,18 +33,32 @@ SHOWN_ONCE_WARNING = (
     show_default=True,
     help="Recorded as the administrator agent's owner.",
 )
+@click.option(
+    "--platform-admin",
+    is_flag=True,
+    help="Also grant admin:platform: the agent manages every organization through the API "
+    "(only the operator can grant this scope).",
+)
 @json_option
 def bootstrap(
-    slug: str, name: str | None, admin_email: str, admin_owner: str, as_json: bool
+    slug: str,
+    name: str | None,
+    admin_email: str,
+    admin_owner: str,
+    platform_admin: bool,
+    as_json: bool,
 ) -> None:
-    """Create an organization (if new) and an administrator agent holding every scope.
+    """Create an organization (if new) and its administrator agent: an ``admin`` member
+    holding every scope an API caller may hold (plus admin:platform with --platform-admin).
 
     Prints the organization id, the administrator's client id (its agent id) and its client
     secret. The secret is shown once.
     """
 
     async def operation(idp: AgentIdP) -> Bootstrapped:
-        return await idp.bootstrap(slug, name, admin_email, admin_owner=admin_owner)
+        return await idp.bootstrap(
+            slug, name, admin_email, admin_owner=admin_owner, platform_admin=platform_admin
+        )
 
     result = run(operation)
     record = {
@@ -55,6 +69,8 @@ def bootstrap(
         "clientSecret": result.client_secret,
         "credentialId": result.credential.id,
         "scope": " ".join(sorted(result.admin.scopes)),
+        "role": None if result.membership is None else result.membership.role.value,
+        "platformAdmin": platform_admin,
     }
     output.emit(record, as_json)
     output.warn(SHOWN_ONCE_WARNING)

@@ -14,7 +14,7 @@ from litestar.openapi import ResponseSpec
 
 from ...container import Container
 from ..openapi import error_responses
-from ..probes import HTTP_STATUS, ProbeStatus, probe_all, worst
+from ..probes import HTTP_STATUS, ProbeResult, ProbeStatus, probe_all, worst
 from ..schemas import DependencyOut, DetailedHealthOut, HealthOut
 
 NO_CACHE: Final = {"Cache-Control": "no-store"}
@@ -53,14 +53,12 @@ def health_handlers(container: Container) -> list[HTTPRouteHandler]:
         """200 ``ok`` when every backing service answers its ping, else 503 ``degraded``."""
         results = await probe_all(container.health_pings())
         healthy = all(r.status is not ProbeStatus.UNREACHABLE for r in results.values())
+        fallback = any(r.fallback for r in results.values())
         body = HealthOut(
-            status="ok" if healthy else "degraded",
+            status="ok" if healthy and not fallback else "degraded",
             version=release,
             uptime=int(time.monotonic() - started),
-            services={
-                name: "disconnected" if r.status is ProbeStatus.UNREACHABLE else "connected"
-                for name, r in results.items()
-            },
+            services={name: _service_status(r) for name, r in results.items()},
         )
         return _json(body, 200 if healthy else 503)
 
@@ -103,6 +101,14 @@ def health_handlers(container: Container) -> list[HTTPRouteHandler]:
         return _json(body, HTTP_STATUS[overall])
 
     return [health, health_detailed]
+
+
+def _service_status(result: ProbeResult) -> str:
+    """``connected``, ``disconnected``, or ``degraded`` for a service running on its
+    in-process fallback (it still serves, so it does not make /health 503)."""
+    if result.fallback:
+        return "degraded"
+    return "disconnected" if result.status is ProbeStatus.UNREACHABLE else "connected"
 
 
 def _json(body: object, status_code: int) -> Response[bytes]:

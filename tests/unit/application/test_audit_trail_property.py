@@ -168,7 +168,7 @@ async def bootstrap(world, tenant, pool, n):
         result = await world.run.bootstrap_organization(command)
         pool.secrets.append((result.admin.id, result.credential.id, result.client_secret))
 
-    expected = [A.AGENT_CREATED, A.CREDENTIAL_GENERATED]
+    expected = [A.AGENT_CREATED, A.CREDENTIAL_GENERATED, A.ORGANIZATION_MEMBER_ADDED]
     return Step(expected if reuse else [A.ORGANIZATION_CREATED, *expected], run)
 
 

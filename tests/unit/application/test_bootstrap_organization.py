@@ -13,7 +13,9 @@ from agentidp.domain.agent import AgentStatus
 from agentidp.domain.audit import AuditAction
 from agentidp.domain.credential import CredentialStatus
 from agentidp.domain.errors import InvalidValue
-from agentidp.domain.organization import OrganizationStatus
+from agentidp.domain.membership import MemberRole
+from agentidp.domain.organization import OrganizationDeleted, OrganizationStatus
+from agentidp.domain.scopes import ADMIN_PLATFORM
 
 
 async def test_bootstrap_creates_the_organization_and_an_all_scopes_administrator(world):
@@ -43,10 +45,15 @@ async def test_bootstrap_creates_the_organization_and_an_all_scopes_administrato
     chain = await world.chain()
     assert [e.event.action for e in chain] == [
         AuditAction.ORGANIZATION_CREATED, AuditAction.AGENT_CREATED,
-        AuditAction.CREDENTIAL_GENERATED]
+        AuditAction.CREDENTIAL_GENERATED, AuditAction.ORGANIZATION_MEMBER_ADDED]
     assert {(e.event.actor_id, e.event.organization_id, e.event.occurred_at) for e in chain} == {
         ("operator", organization.id, START)}
-    assert commits.commits == [3]
+    assert commits.commits == [4]
+    async with world.uow() as uow:
+        membership = await uow.memberships.get(organization.id, admin.id)
+    assert membership == result.membership
+    assert membership is not None
+    assert membership.role is MemberRole.ADMIN
     issued = await world.issue(admin.id, result.client_secret)
     assert set(issued.scope.split(" ")) == ALL_SCOPES
 
@@ -69,7 +76,8 @@ async def test_a_second_bootstrap_of_the_same_slug_reuses_the_organization(world
     assert (await world.agent(second.admin.id)).organization_id == first.organization_id
     assert second.admin.id != first.admin.id
     assert [e.event.action for e in await world.events_since(before)] == [
-        AuditAction.AGENT_CREATED, AuditAction.CREDENTIAL_GENERATED]
+        AuditAction.AGENT_CREATED, AuditAction.CREDENTIAL_GENERATED,
+        AuditAction.ORGANIZATION_MEMBER_ADDED]
 
 
 async def test_bootstrap_with_a_taken_admin_email_writes_nothing(world):
@@ -104,3 +112,40 @@ async def test_bootstrap_with_invalid_input_is_refused(world, slug, name, email)
 
     assert world.state() == state
     assert await world.chain_length() == 0
+
+
+async def test_bootstrap_of_a_platform_admin_adds_admin_platform_to_every_other_scope(world):
+    """``platform_admin`` grants the operator-only ``admin:platform`` on top of every scope an
+    API caller may hold; tokens of that agent carry it."""
+    result = await world.run.bootstrap_organization(BootstrapOrganization(
+        slug=random_slug(), name="Platform", admin_email=random_email(), platform_admin=True))
+
+    assert result.admin.scopes == ALL_SCOPES | {ADMIN_PLATFORM}
+    issued = await world.issue(result.admin.id, result.client_secret)
+    assert ADMIN_PLATFORM in issued.scope.split(" ")
+
+
+async def test_an_ordinary_bootstrap_never_grants_admin_platform(world):
+    """Without the flag the administrator holds no operator-only scope."""
+    tenant = await world.bootstrap()
+
+    assert ADMIN_PLATFORM not in tenant.admin.scopes
+
+
+async def test_bootstrap_into_a_deleted_organization_is_refused_and_writes_nothing(world):
+    """The slug of a soft-deleted organization stays taken, and the organization takes no new
+    administrator (a deleted organization never changes again)."""
+    tenant = await world.bootstrap()
+    async with world.uow() as uow:
+        organization = await uow.organizations.get(tenant.organization_id)
+        await uow.organizations.update(organization.delete(now=START))
+        await uow.commit()
+    async with world.uow() as uow:
+        slug = (await uow.organizations.get(tenant.organization_id)).slug
+    state, before = world.state(), await world.chain_length()
+
+    with pytest.raises(OrganizationDeleted):
+        await world.bootstrap(slug=slug)
+
+    assert world.state() == state
+    assert await world.chain_length() == before

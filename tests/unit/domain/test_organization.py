@@ -131,12 +131,6 @@ def test_a_suspended_organization_is_not_active() -> None:
     """is_active follows the status."""
     organization = make_organization()
 
-    suspended = Organization(
-        id=organization.id,
-        slug=organization.slug,
-        name=organization.name,
-        status=OrganizationStatus.SUSPENDED,
-        created_at=organization.created_at,
-    )
+    suspended = organization.update({"status": "suspended"}, now=NOW)
 
     assert not suspended.is_active

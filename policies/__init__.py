@@ -1,0 +1,1 @@
+"""The Rego policies AgentIdP ships (package data ``agentidp.policies``): see docs/policies.md."""
