@@ -280,3 +280,161 @@ class CreateOrganizationAdmin:
     email: str
     owner: str = "platform-admin"
     origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class CreateDelegation:
+    """Delegate some of the caller's scopes to another agent of its organization.
+
+    ``parent_id`` extends a link the caller is the delegatee of (A → B → C); a caller holding
+    a delegated token extends the link behind it.
+    """
+
+    principal: Principal
+    delegatee_id: str
+    scopes: Any
+    ttl_seconds: int
+    parent_id: str | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyDelegation:
+    """Check a delegation token (``<chainId>.<issuedAt>.<expiresAt>``)."""
+
+    principal: Principal
+    delegation_token: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeDelegation:
+    """Revoke a delegation link (and so, at once, every link extending it)."""
+
+    principal: Principal
+    delegation_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeDelegatedToken:
+    """RFC 8693 delegation: ``subject_token`` (the delegator's access token) and
+    ``actor_token`` (the delegatee's) for a delegated token, optionally narrowed to
+    ``scope``."""
+
+    subject_token: str = field(repr=False)
+    actor_token: str = field(repr=False)
+    scope: str | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTrustPolicy:
+    """Trust a GitHub repository (optionally one branch, environment, workflow) to act as an
+    agent of the caller's organization (docs/oidc-github.md)."""
+
+    principal: Principal
+    provider: str
+    repository: str
+    repository_owner_id: str
+    repository_id: str
+    agent_id: str | None
+    branch: str | None = None
+    environment: str | None = None
+    workflow: str | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ListTrustPolicies:
+    """The caller organization's trust policies, optionally of one agent."""
+
+    principal: Principal
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetTrustPolicy:
+    """One trust policy of the caller's organization."""
+
+    principal: Principal
+    policy_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTrustPolicy:
+    """Delete one trust policy of the caller's organization."""
+
+    principal: Principal
+    policy_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeOidcToken:
+    """Exchange a GitHub Actions OIDC token for an access token (``POST /oidc/token`` and the
+    RFC 8693 grant). ``token`` is the credential: never logged."""
+
+    provider: str
+    token: str = field(repr=False)
+    agent_id: str | None = None
+    scope: str | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFederationPartner:
+    """Trust an external IdP (platform administrators; docs/federation.md)."""
+
+    principal: Principal
+    name: str
+    issuer: str
+    jwks_uri: str
+    allowed_organizations: list[str] = field(default_factory=list)
+    expires_at: datetime | None = None
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class ListFederationPartners:
+    """Every federation partner (platform administrators)."""
+
+    principal: Principal
+
+
+@dataclass(frozen=True, slots=True)
+class GetFederationPartner:
+    """One federation partner (platform administrators)."""
+
+    principal: Principal
+    partner_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFederationPartner:
+    """Partial update of a federation partner; ``changes`` uses the domain's field names
+    (``name``, ``jwks_uri``, ``allowed_organizations``, ``status``, ``expires_at``)."""
+
+    principal: Principal
+    partner_id: str
+    changes: Mapping[str, Any]
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFederationPartner:
+    """Remove a federation partner for good (platform administrators)."""
+
+    principal: Principal
+    partner_id: str
+    origin: Origin = LOCAL
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyFederatedToken:
+    """Verify a token minted by a federation partner (any authenticated caller). ``token`` is
+    a credential: never logged."""
+
+    principal: Principal
+    token: str = field(repr=False)
+    expected_issuer: str | None = None

@@ -8,10 +8,13 @@ Tree::
     │   ├── CredentialNotFound       no such credential on that agent
     │   ├── AuditEventNotFound       no such audit event (or outside retention)
     │   ├── OrganizationNotFound     no such organization (or one the caller may not see)
-    │   └── MemberNotFound           the agent is not a member of that organization
+    │   ├── FederationPartnerNotFound no such federation partner
+    │   ├── MemberNotFound           the agent is not a member of that organization
+    │   └── DelegationNotFound       no such delegation chain (in the caller's organization)
     ├── Conflict
     │   ├── AgentAlreadyExists       email already registered
     │   ├── OrganizationSlugTaken
+    │   ├── FederationPartnerConflict another partner already has this issuer
     │   ├── AlreadyMember            the agent is already a member of the organization
     │   └── ConcurrentUpdate         a stale revision lost an optimistic-locking race
     ├── Unauthenticated              no valid bearer token (missing, bad, expired, revoked)
@@ -30,8 +33,18 @@ Tree::
     ├── RateLimitExceeded            too many requests in the sliding window
     ├── RetentionWindowExceeded      an audit query reaches outside the retention window
     ├── InvalidRequest               a request is well-formed JSON but semantically wrong
+    │   └── DelegationNotAuthorized  no active delegation chain backs a token exchange
     ├── BackendUnavailable           a store the operation needs is down
     │   └── PolicyUnavailable        the policy decision point cannot evaluate (fail closed)
+    ├── JwksUnreachable              a federation partner's jwks_uri cannot be fetched (422)
+    ├── FederatedTokenRejected       POST /federation/verify refuses a token (422)
+    │   ├── UnknownFederationIssuer, FederationPartnerSuspended, FederationPartnerExpired
+    │   └── FederationOrgNotAllowed, FederatedTokenExpired, FederatedTokenInvalid
+    ├── OidcTokenInvalid             a GitHub OIDC token failed verification (401)
+    │   └── OidcTokenExpired
+    ├── (Forbidden) NoMatchingTrustPolicy, TrustPolicyBranchMismatch, LinkedAgentSuspended,
+    │   LinkedAgentDecommissioned; (NotFound) TrustPolicyNotFound; (Conflict)
+    │   TrustPolicyConflict; (BackendUnavailable) OidcIssuerUnavailable
     ├── MigrationError               a schema migration failed (nothing of that file applied)
     └── KeyMaterialError             signing keys cannot be loaded or stored safely
 """
@@ -91,6 +104,13 @@ class MemberNotFound(NotFound):
 
     code = "MEMBER_NOT_FOUND"
     default_message = "The agent is not a member of this organization."
+
+
+class DelegationNotFound(NotFound):
+    """No delegation chain with that id in the caller's organization."""
+
+    code = "DELEGATION_NOT_FOUND"
+    default_message = "Delegation chain with the specified ID was not found."
 
 
 class Conflict(ApplicationError):
@@ -258,6 +278,14 @@ class InvalidRequest(ApplicationError):
     default_message = "The request is invalid."
 
 
+class DelegationNotAuthorized(InvalidRequest):
+    """RFC 8693 delegation exchange: the tokens are not usable, or no active delegation
+    chain lets the actor act for the subject with the requested scope (RFC 8693 §2.2.2:
+    ``invalid_request``)."""
+
+    default_message = "No active delegation authorises this actor to act for this subject."
+
+
 class BackendUnavailable(ApplicationError):
     """A store or service the operation depends on is unreachable; nothing was changed."""
 
@@ -286,3 +314,167 @@ class KeyMaterialError(ApplicationError):
 
     code = "KEY_STORE_ERROR"
     default_message = "The signing keys cannot be loaded safely."
+
+
+# --- federation partners (docs/federation.md) ----------------------------------------------
+
+
+class FederationPartnerNotFound(NotFound):
+    """No federation partner has this id."""
+
+    code = "FEDERATION_PARTNER_NOT_FOUND"
+    default_message = "Federation partner with the specified ID was not found."
+
+
+class FederationPartnerConflict(Conflict):
+    """Another federation partner already has this issuer."""
+
+    code = "FEDERATION_PARTNER_CONFLICT"
+    default_message = "A federation partner with this issuer is already registered."
+
+
+class JwksUnreachable(ApplicationError):
+    """A partner's ``jwks_uri`` could not be fetched, or did not hold a usable key set, when
+    it was registered or changed (422)."""
+
+    code = "JWKS_UNREACHABLE"
+    default_message = "The partner JWKS endpoint is unreachable. Verify the URL and try again."
+
+
+class FederatedTokenRejected(ApplicationError):
+    """Base of every refusal of ``POST /federation/verify`` (422): the token is well-formed
+    enough to be examined but is not accepted."""
+
+    code = "FEDERATION_TOKEN_INVALID"
+    default_message = "The federated token could not be verified."
+
+
+class UnknownFederationIssuer(FederatedTokenRejected):
+    """No registered partner has the token's issuer (or it differs from ``expected_issuer``)."""
+
+    code = "UNKNOWN_FEDERATION_ISSUER"
+    default_message = "No active federation partner found for this token issuer."
+
+
+class FederationPartnerSuspended(FederatedTokenRejected):
+    """The token's partner is suspended."""
+
+    code = "FEDERATION_PARTNER_SUSPENDED"
+    default_message = "The federation partner for this token issuer is suspended."
+
+
+class FederationPartnerExpired(FederatedTokenRejected):
+    """The token's partner has expired (status ``expired`` or ``expires_at`` passed)."""
+
+    code = "FEDERATION_PARTNER_EXPIRED"
+    default_message = "The federation partner for this token issuer has expired."
+
+
+class FederationOrgNotAllowed(FederatedTokenRejected):
+    """The token's ``organization_id`` is not in the partner's ``allowed_organizations``."""
+
+    code = "FEDERATION_ORG_NOT_ALLOWED"
+    default_message = (
+        "The token's organization_id is not in the partner's allowed_organizations list."
+    )
+
+
+class FederatedTokenExpired(FederatedTokenRejected):
+    """The federated token's ``exp`` has passed."""
+
+    code = "FEDERATION_TOKEN_EXPIRED"
+    default_message = "The federated token has expired."
+
+
+class FederatedTokenInvalid(FederatedTokenRejected):
+    """The federated token is malformed, its signature or algorithm is refused, or a claim
+    check other than expiry and organization failed."""
+
+    code = "FEDERATION_TOKEN_INVALID"
+    default_message = "The federated token is invalid."
+
+
+# --- GitHub Actions OIDC exchange and trust policies (docs/oidc-github.md) -----------------
+
+
+class TrustPolicyNotFound(NotFound):
+    """No trust policy has this id in the caller's organization (404)."""
+
+    code = "TRUST_POLICY_NOT_FOUND"
+    default_message = "Trust policy with the specified ID was not found."
+
+
+class TrustPolicyConflict(Conflict):
+    """The organization already has a policy with exactly these conditions (409)."""
+
+    code = "TRUST_POLICY_CONFLICT"
+    default_message = "A trust policy for this repository and branch already exists."
+
+
+class OidcTokenInvalid(ApplicationError):
+    """A GitHub OIDC token failed verification: signature, algorithm, key, issuer, audience,
+    age, claims table, or an already used ``jti`` (401). The precise reason is audited only."""
+
+    code = "OIDC_TOKEN_INVALID"
+    default_message = "The provided GitHub OIDC token is invalid."
+
+
+class OidcTokenExpired(OidcTokenInvalid):
+    """A GitHub OIDC token's ``exp`` has passed (401)."""
+
+    code = "OIDC_TOKEN_EXPIRED"
+    default_message = "The provided GitHub OIDC token has expired."
+
+
+class OidcIssuerUnavailable(BackendUnavailable):
+    """The OIDC issuer's discovery document or key set cannot be fetched (503); not the
+    token's fault, so it is never answered as an invalid token."""
+
+    code = "SERVICE_UNAVAILABLE"
+    default_message = "The OIDC issuer's keys cannot be fetched right now."
+
+
+class NoMatchingTrustPolicy(Forbidden):
+    """A valid GitHub token matches no trust policy (for the requested agent, or no bootstrap
+    policy without one) (403)."""
+
+    code = "TRUST_POLICY_NOT_FOUND"
+    default_message = "No trust policy matches the provided OIDC token claims."
+
+
+class TrustPolicyBranchMismatch(Forbidden):
+    """The only policies for the token's repository require another branch (403); details
+    carry ``allowed`` and ``provided``."""
+
+    code = "TRUST_POLICY_BRANCH_MISMATCH"
+    default_message = "The token's branch does not match the trust policy constraint."
+
+
+class LinkedAgentSuspended(Forbidden):
+    """The agent a matching trust policy binds is suspended (403)."""
+
+    code = "AGENT_SUSPENDED"
+    default_message = "The agent linked to this trust policy is currently suspended."
+
+
+class LinkedAgentDecommissioned(Forbidden):
+    """The agent a matching trust policy binds is decommissioned (403)."""
+
+    code = "AGENT_DECOMMISSIONED"
+    default_message = "The agent linked to this trust policy is decommissioned."
+
+
+class InvalidTarget(InvalidRequest):
+    """RFC 8693 §2.2.2: a token exchange names an ``audience`` or ``resource`` we cannot
+    issue tokens for (only this deployment's own audience is served)."""
+
+    code = "invalid_target"
+    default_message = "Tokens can only be issued for this server's audience."
+
+
+class UnsupportedTokenType(InvalidRequest):
+    """A token exchange with a ``subject_token_type`` / ``actor_token`` combination, or a
+    ``requested_token_type``, that no exchange handler serves."""
+
+    code = "VALIDATION_ERROR"
+    default_message = "This token exchange is not supported."

@@ -20,6 +20,15 @@ DEPLOYMENT = OrganizationId("*")
 
 
 @dataclass(frozen=True, slots=True)
+class BootstrapGrant:
+    """What a bootstrap token (docs/oidc-github.md) lets its holder do: register one agent
+    under the bootstrap trust policy ``trust_policy_id``, until ``expires_at`` (unix time)."""
+
+    trust_policy_id: str
+    expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: an agent holding a verified access token, or the local operator.
 
@@ -34,6 +43,14 @@ class Principal:
     #: The caller's membership roles in its organization (``member``, ``admin``), looked up
     #: when the token is authenticated; empty for the operator and for non-members.
     roles: frozenset[str] = frozenset()
+    #: A delegated token's actors (RFC 8693 ``act``), the agent actually calling first; the
+    #: ``subject`` is then the delegator on whose behalf they act. Empty: not delegated.
+    actors: tuple[AgentId, ...] = ()
+    #: The delegation link behind a delegated token (its chain was checked active).
+    delegation_id: str | None = None
+    #: Set only for a bootstrap token's holder: no agent, not the operator; the policies allow
+    #: it on ``POST /api/v1/agents`` alone, and that registration uses the token up.
+    bootstrap: BootstrapGrant | None = None
 
     @classmethod
     def operator(cls, organization_id: OrganizationId) -> Principal:
@@ -50,7 +67,7 @@ class Principal:
     @property
     def is_operator(self) -> bool:
         """True for the local operator (CLI, embedding code), who is not an agent."""
-        return self.subject is None
+        return self.subject is None and self.bootstrap is None
 
     @property
     def is_platform_admin(self) -> bool:
@@ -60,8 +77,19 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How audit events name this caller."""
-        return self.subject if self.subject is not None else "operator"
+        """How audit events name this caller; a delegated caller names both the agent acting
+        and the one it acts for (``<actor> for <subject>``)."""
+        if self.bootstrap is not None:
+            return f"bootstrap:{self.bootstrap.trust_policy_id}"
+        if self.subject is None:
+            return "operator"
+        return f"{self.actors[0]} for {self.subject}" if self.actors else self.subject
+
+    @property
+    def acting_agent(self) -> AgentId | None:
+        """The agent actually calling: the current actor of a delegated token, else the
+        subject (``None`` for the operator)."""
+        return self.actors[0] if self.actors else self.subject
 
     def require_scope(self, scope: str) -> None:
         """Raises:

@@ -46,6 +46,16 @@ class AuditAction(StrEnum):
     ORGANIZATION_DELETED = "organization.deleted"
     ORGANIZATION_MEMBER_ADDED = "organization.member_added"
     ORGANIZATION_MEMBER_REMOVED = "organization.member_removed"
+    FEDERATION_PARTNER_REGISTERED = "federation_partner.registered"
+    FEDERATION_PARTNER_UPDATED = "federation_partner.updated"
+    FEDERATION_PARTNER_DELETED = "federation_partner.deleted"
+    DELEGATION_CREATED = "delegation.created"
+    DELEGATION_REVOKED = "delegation.revoked"
+    TOKEN_DELEGATED = "token.delegated"
+    TRUST_POLICY_CREATED = "trust_policy.created"
+    TRUST_POLICY_DELETED = "trust_policy.deleted"
+    #: A GitHub OIDC token exchanged (success: token issued; failure: reason in metadata).
+    OIDC_TOKEN_EXCHANGED = "oidc.token_exchanged"
 
 
 class Outcome(StrEnum):

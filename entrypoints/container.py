@@ -17,19 +17,26 @@ from typing import Any
 from dependency_injector import containers, providers
 
 from agentidp.adapters.crypto.argon2_hasher import Argon2SecretHasher
+from agentidp.adapters.crypto.foreign_tokens import JwksTokenVerifier
 from agentidp.adapters.crypto.keys import FileKeyStore, MemoryKeyStore
 from agentidp.adapters.crypto.signer import JwtTokenSigner
 from agentidp.adapters.crypto.verified_cache import CachingSecretHasher
+from agentidp.adapters.jwks.cache import JwksCache
+from agentidp.adapters.jwks.fetcher import FetchLimits, JsonFetcher
 from agentidp.adapters.memory.rate_limiter import InMemoryRateLimiter
+from agentidp.adapters.memory.replay import InMemoryReplayGuard
 from agentidp.adapters.memory.revocation_list import InMemoryRevocationList
 from agentidp.adapters.memory.store import InMemoryStore
 from agentidp.adapters.policy import OpaHttpPolicyEngine, RegoPolicyEngine
 from agentidp.adapters.postgres import PostgresRevocationList, PostgresStore
 from agentidp.adapters.redis import RedisCachingSecretHasher, RedisClient, RedisRevocationList
 from agentidp.adapters.redis.rate_limiter import RedisRateLimiter
+from agentidp.adapters.redis.replay import RedisReplayGuard
 from agentidp.adapters.sqlite.revocation_list import SqliteRevocationList
 from agentidp.adapters.sqlite.store import SqliteStore
 from agentidp.adapters.system import RandomIds, SystemClock
+from agentidp.application import token_exchange as exchange_grants
+from agentidp.application.bootstrap_registration import BootstrapRegistrations
 from agentidp.application.client_auth import ClientAuthenticator
 from agentidp.application.ports import tenant_context
 from agentidp.application.ports.tenant_context import ALL_TENANTS
@@ -38,15 +45,36 @@ from agentidp.application.use_cases import (
     agents,
     audit,
     credentials,
+    delegation,
+    federation,
     organizations,
     organizations_members,
     tiers,
     tokens,
 )
 from agentidp.application.use_cases.authorization import AuthorizeAccessUseCase
+from agentidp.application.use_cases.oidc_exchange import ExchangeOidcTokenUseCase, OidcSettings
+from agentidp.application.use_cases.trust_policies import (
+    CreateTrustPolicyUseCase,
+    DeleteTrustPolicyUseCase,
+    GetTrustPolicyUseCase,
+    ListTrustPoliciesUseCase,
+)
 
 from .http.probes import fallback_while_down
 from .settings import Settings
+
+
+def _oidc_settings(settings: Settings) -> OidcSettings:
+    """The GitHub OIDC exchange's checks; the audience defaults to the public URL."""
+    github = settings.github_oidc
+    return OidcSettings(
+        audience=github.audience or settings.issuer,
+        issuer=github.issuer,
+        jwks_uri=github.jwks_url or None,
+        max_age=timedelta(seconds=github.max_token_age_seconds),
+        bootstrap_ttl=timedelta(seconds=github.bootstrap_token_ttl_seconds),
+    )
 
 
 def _backend(settings: Settings) -> str:
@@ -211,9 +239,6 @@ class Container(containers.DeclarativeContainer):
     )
 
     # Agents
-    register_agent = providers.Factory(
-        agents.RegisterAgentUseCase, uow, clock, ids, usage_limits
-    )
     get_agent = providers.Factory(agents.GetAgentUseCase, uow, clock, ids)
     describe_caller = providers.Factory(agents.DescribeCallerUseCase, uow, clock, ids)
     list_agents = providers.Factory(agents.ListAgentsUseCase, uow, clock, ids)
@@ -249,6 +274,88 @@ class Container(containers.DeclarativeContainer):
     )
     introspect_token = providers.Factory(tokens.IntrospectTokenUseCase, *_token_args)
     revoke_token = providers.Factory(tokens.RevokeTokenUseCase, *_token_args)
+
+    # GitHub Actions OIDC exchange and trust policies (docs/oidc-github.md). One key set
+    # cache per process (shared with federation partners' JWKS).
+    key_sets = providers.Singleton(
+        JwksCache,
+        providers.Singleton(
+            JsonFetcher,
+            providers.Callable(
+                lambda s: FetchLimits(allow_loopback_http=s.github_oidc.allow_loopback_http),
+                settings,
+            ),
+        ),
+        ttl_seconds=providers.Callable(lambda s: s.github_oidc.jwks_cache_ttl_seconds, settings),
+        min_refetch_interval_seconds=providers.Callable(
+            lambda s: s.github_oidc.jwks_min_refetch_seconds, settings
+        ),
+    )
+    foreign_tokens = providers.Singleton(JwksTokenVerifier, key_sets)
+    # Replays are refused across workers only through Redis (docs/oidc-github.md).
+    replays = providers.Selector(
+        cache,
+        local=providers.Singleton(InMemoryReplayGuard),
+        redis=providers.Singleton(RedisReplayGuard, redis),
+    )
+    # Agents (registered here: a bootstrap token's registration uses the replay guard).
+    register_agent = providers.Factory(
+        agents.RegisterAgentUseCase,
+        uow,
+        clock,
+        ids,
+        usage_limits,
+        providers.Factory(BootstrapRegistrations, replays, revocations, clock, ids),
+    )
+    exchange_oidc_token = providers.Factory(
+        ExchangeOidcTokenUseCase,
+        *_token_args,
+        foreign_tokens,
+        replays,
+        providers.Callable(_oidc_settings, settings),
+        limits=usage_limits,
+    )
+    create_trust_policy = providers.Factory(CreateTrustPolicyUseCase, uow, clock, ids)
+    list_trust_policies = providers.Factory(ListTrustPoliciesUseCase, uow, clock, ids)
+    get_trust_policy = providers.Factory(GetTrustPolicyUseCase, uow, clock, ids)
+    delete_trust_policy = providers.Factory(DeleteTrustPolicyUseCase, uow, clock, ids)
+
+    # Agent-to-agent delegation (docs/delegation.md)
+    delegation_settings = providers.Singleton(
+        lambda s: delegation.DelegationSettings(max_depth=s.delegation_max_depth), settings
+    )
+    create_delegation = providers.Factory(
+        delegation.CreateDelegationUseCase, uow, clock, ids, delegation_settings
+    )
+    verify_delegation = providers.Factory(
+        delegation.VerifyDelegationUseCase, uow, clock, ids, delegation_settings
+    )
+    revoke_delegation = providers.Factory(
+        delegation.RevokeDelegationUseCase, uow, clock, ids, delegation_settings
+    )
+    exchange_delegated_token = providers.Factory(
+        delegation.ExchangeDelegatedTokenUseCase, *_token_args, limits=usage_limits
+    )
+
+    # RFC 8693 token exchange: one handler per (subject_token_type, actor present); a new
+    # kind of exchange adds an entry here (application/token_exchange.py).
+    token_exchange_handlers = providers.Dict(
+        {
+            (exchange_grants.JWT, False): providers.Factory(
+                exchange_grants.GitHubOidcExchange, exchange_oidc_token
+            ).provider,
+            (exchange_grants.ACCESS_TOKEN, True): providers.Factory(
+                delegation.DelegationExchange,
+                exchange_delegated_token,
+                enabled=providers.Callable(lambda s: s.features.a2a, settings),
+            ).provider,
+        }
+    )
+    token_exchange = providers.Factory(
+        exchange_grants.TokenExchangeDispatcher,
+        token_exchange_handlers,
+        providers.Callable(lambda s: s.token_audience, settings),
+    )
 
     # Authorization: the policy decision point every authenticated route goes through.
     policy = providers.Selector(
@@ -292,6 +399,32 @@ class Container(containers.DeclarativeContainer):
     list_members = providers.Factory(organizations_members.ListMembersUseCase, uow, clock, ids)
     remove_member = providers.Factory(organizations_members.RemoveMemberUseCase, uow, clock, ids)
 
+    # Federation partners (docs/federation.md): keys through the shared key set cache; a
+    # partner token's audience must be this IdP's public URL.
+    _partner_args = (uow, clock, ids, key_sets)
+    register_federation_partner = providers.Factory(
+        federation.RegisterFederationPartnerUseCase, *_partner_args
+    )
+    list_federation_partners = providers.Factory(
+        federation.ListFederationPartnersUseCase, *_partner_args
+    )
+    get_federation_partner = providers.Factory(
+        federation.GetFederationPartnerUseCase, *_partner_args
+    )
+    update_federation_partner = providers.Factory(
+        federation.UpdateFederationPartnerUseCase, *_partner_args
+    )
+    delete_federation_partner = providers.Factory(
+        federation.DeleteFederationPartnerUseCase, *_partner_args
+    )
+    verify_federated_token = providers.Factory(
+        federation.VerifyFederatedTokenUseCase,
+        uow,
+        clock,
+        foreign_tokens,
+        providers.Callable(lambda s: s.issuer, settings),
+    )
+
 
 def build_container(settings: Settings) -> Container:
     """A container for ``settings``. Call :func:`start` before use and :func:`stop` at the end
@@ -320,6 +453,7 @@ async def stop(container: Container) -> None:
         await pending
     if container.settings().opa_url:
         await container.policy().aclose()
+    await container.key_sets().aclose()
     if container.settings().redis_url:
         # Last attempt to push revocations that could not reach Redis, then disconnect.
         await container.revocations().aclose()

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Final, Self
 from urllib.parse import urlsplit
 
 from agentidp.domain.tiers import DEFAULT_TIER_LIMITS, PlanTier, TierLimits
@@ -140,6 +140,51 @@ def parse_flag(name: str, raw: str) -> bool:
     raise ConfigurationError(f"AGENTIDP_{name} must be true or false, got {raw!r}.")
 
 
+#: GitHub.com's Actions OIDC issuer.
+GITHUB_ACTIONS_ISSUER: Final = "https://token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubOidcSettings:
+    """The GitHub Actions OIDC issuer trusted by ``POST /oidc/token`` (docs/oidc-github.md)."""
+
+    #: ``AGENTIDP_GITHUB_OIDC_ISSUER``: GitHub.com's by default; GHES has its own.
+    issuer: str = GITHUB_ACTIONS_ISSUER
+    #: ``AGENTIDP_GITHUB_OIDC_JWKS_URL``; empty: from the issuer's discovery document.
+    jwks_url: str = ""
+    #: ``AGENTIDP_GITHUB_OIDC_AUDIENCE``; empty: the public URL (what the actions request).
+    audience: str = ""
+    #: ``AGENTIDP_GITHUB_OIDC_MAX_TOKEN_AGE_SECONDS``: the oldest ``iat`` accepted.
+    max_token_age_seconds: int = 600
+    #: ``AGENTIDP_GITHUB_OIDC_BOOTSTRAP_TOKEN_TTL_SECONDS``: lifetime of a bootstrap token.
+    bootstrap_token_ttl_seconds: int = 300
+    #: ``AGENTIDP_JWKS_CACHE_TTL_SECONDS``: how long a fetched key set is used.
+    jwks_cache_ttl_seconds: int = 600
+    #: ``AGENTIDP_JWKS_MIN_REFETCH_SECONDS``: at most one fetch per key set URI per interval.
+    jwks_min_refetch_seconds: int = 30
+    #: ``AGENTIDP_JWKS_ALLOW_LOOPBACK_HTTP``: accept ``http://`` issuers on loopback hosts
+    #: (tests, local development). Refused in production.
+    allow_loopback_http: bool = False
+
+    def validate(self, production: bool) -> None:
+        """Raises: ConfigurationError for an unusable value."""
+        for name, url in (("ISSUER", self.issuer), ("JWKS_URL", self.jwks_url)):
+            if url and urlsplit(url).scheme not in ("http", "https"):
+                raise ConfigurationError(f"AGENTIDP_GITHUB_OIDC_{name} must be an http(s) URL.")
+        if not 60 <= self.max_token_age_seconds <= 3600:
+            raise ConfigurationError(
+                "AGENTIDP_GITHUB_OIDC_MAX_TOKEN_AGE_SECONDS must be between 60 and 3600."
+            )
+        if not 30 <= self.bootstrap_token_ttl_seconds <= 900:
+            raise ConfigurationError(
+                "AGENTIDP_GITHUB_OIDC_BOOTSTRAP_TOKEN_TTL_SECONDS must be between 30 and 900."
+            )
+        if self.jwks_cache_ttl_seconds < 1 or self.jwks_min_refetch_seconds < 1:
+            raise ConfigurationError("AGENTIDP_JWKS_* intervals must be at least 1 second.")
+        if production and self.allow_loopback_http:
+            raise ConfigurationError("AGENTIDP_JWKS_ALLOW_LOOPBACK_HTTP is refused in production.")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything configurable, validated. Build with :meth:`from_env` or directly in tests."""
@@ -158,6 +203,8 @@ class Settings:
     signing_algorithm: str = "RS256"
     token_ttl_seconds: int = 3600
     token_audience: str = ""
+    #: Most links a delegation chain may have (A → B → C is 2).
+    delegation_max_depth: int = 3
     audit_retention_days: int = 90
     argon2: Argon2Parameters = field(default_factory=Argon2Parameters)
     log_level: str = "info"
@@ -174,6 +221,8 @@ class Settings:
     #: Policy directory for in-process evaluation; ``None`` uses the packaged policies.
     policy_dir: Path | None = None
     opa_timeout_ms: int = 500
+    #: GitHub Actions OIDC exchange (``AGENTIDP_GITHUB_OIDC_*``, ``AGENTIDP_JWKS_*``).
+    github_oidc: GitHubOidcSettings = field(default_factory=GitHubOidcSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -242,6 +291,8 @@ class Settings:
             raise ConfigurationError("AGENTIDP_TOKEN_TTL_SECONDS must be between 60 and 86400.")
         if self.audit_retention_days < 1:
             raise ConfigurationError("AGENTIDP_AUDIT_RETENTION_DAYS must be at least 1.")
+        if not 1 <= self.delegation_max_depth <= 10:
+            raise ConfigurationError("AGENTIDP_DELEGATION_MAX_DEPTH must be between 1 and 10.")
         if self.workers < 1:
             raise ConfigurationError("AGENTIDP_WORKERS must be at least 1.")
         if self.rate_limit_per_ip_per_minute < 0:
@@ -252,6 +303,7 @@ class Settings:
             raise ConfigurationError("AGENTIDP_OPA_URL must be an http(s) URL.")
         if not 1 <= self.opa_timeout_ms <= 60_000:
             raise ConfigurationError("AGENTIDP_OPA_TIMEOUT_MS must be between 1 and 60000.")
+        self.github_oidc.validate(self.environment is Environment.PRODUCTION)
         if self.workers > 1 and self.store_backend is StoreBackend.MEMORY:
             raise ConfigurationError("Several workers need a shared store, not memory://.")
 
@@ -275,6 +327,9 @@ class Settings:
                 raise ConfigurationError(
                     f"AGENTIDP_{name} must be an integer, got {raw!r}."
                 ) from None
+
+        def flag(name: str, default: bool) -> bool:
+            return parse_flag(name, get(name, "true" if default else "false"))
 
         try:
             environment = Environment(get("ENV", "development"))
@@ -317,6 +372,7 @@ class Settings:
             signing_algorithm=get("SIGNING_ALGORITHM", "RS256"),
             token_ttl_seconds=integer("TOKEN_TTL_SECONDS", 3600),
             token_audience=get("TOKEN_AUDIENCE", ""),
+            delegation_max_depth=integer("DELEGATION_MAX_DEPTH", 3),
             audit_retention_days=integer("AUDIT_RETENTION_DAYS", 90),
             argon2=Argon2Parameters(
                 time_cost=integer("ARGON2_TIME_COST", 3),
@@ -324,20 +380,32 @@ class Settings:
                 parallelism=integer("ARGON2_PARALLELISM", 4),
             ),
             log_level=get("LOG_LEVEL", "info"),
-            docs_enabled=get("DOCS_ENABLED", "true").lower() in ("1", "true", "yes"),
+            docs_enabled=flag("DOCS_ENABLED", True),
             features=Features(
-                analytics=parse_flag("ANALYTICS_ENABLED", get("ANALYTICS_ENABLED", "true")),
-                marketplace=parse_flag("MARKETPLACE_ENABLED", get("MARKETPLACE_ENABLED", "true")),
-                a2a=parse_flag("A2A_ENABLED", get("A2A_ENABLED", "true")),
-                compliance=parse_flag("COMPLIANCE_ENABLED", get("COMPLIANCE_ENABLED", "true")),
-                tier_enforcement=parse_flag("TIER_ENFORCEMENT", get("TIER_ENFORCEMENT", "true")),
-                billing=parse_flag("BILLING_ENABLED", get("BILLING_ENABLED", "false")),
+                analytics=flag("ANALYTICS_ENABLED", True),
+                marketplace=flag("MARKETPLACE_ENABLED", True),
+                a2a=flag("A2A_ENABLED", True),
+                compliance=flag("COMPLIANCE_ENABLED", True),
+                tier_enforcement=flag("TIER_ENFORCEMENT", True),
+                billing=flag("BILLING_ENABLED", False),
             ),
             tier_limits=parse_tier_limits(get("TIER_LIMITS", "")),
             rate_limit_per_ip_per_minute=integer("RATE_LIMIT_PER_IP_PER_MINUTE", 1200),
             opa_url=get("OPA_URL", "") or None,
             policy_dir=_optional_path(get("POLICY_DIR", "")),
             opa_timeout_ms=integer("OPA_TIMEOUT_MS", 500),
+            github_oidc=GitHubOidcSettings(
+                issuer=get("GITHUB_OIDC_ISSUER", GITHUB_ACTIONS_ISSUER),
+                jwks_url=get("GITHUB_OIDC_JWKS_URL", ""),
+                audience=get("GITHUB_OIDC_AUDIENCE", ""),
+                max_token_age_seconds=integer("GITHUB_OIDC_MAX_TOKEN_AGE_SECONDS", 600),
+                bootstrap_token_ttl_seconds=integer(
+                    "GITHUB_OIDC_BOOTSTRAP_TOKEN_TTL_SECONDS", 300
+                ),
+                jwks_cache_ttl_seconds=integer("JWKS_CACHE_TTL_SECONDS", 600),
+                jwks_min_refetch_seconds=integer("JWKS_MIN_REFETCH_SECONDS", 30),
+                allow_loopback_http=flag("JWKS_ALLOW_LOOPBACK_HTTP", False),
+            ),
         )
 
 

@@ -3,7 +3,7 @@
 # Input (built by the HTTP layer; the shape is documented in application/ports/policy.py):
 #   {"method": "GET", "route": "/api/v1/agents/{agentId}", "path": {"agentId": "..."},
 #    "principal": {"sub": "...", "organization_id": "...", "scopes": [...], "roles": [...],
-#                  "platform_admin": false}}
+#                  "platform_admin": false, "bootstrap": false}}
 #
 # Output: the package document. `allow` is true only when the route has an entry in
 # data.agentidp.routes (policies/data.json) AND no `deny` reason applies; `deny` explains
@@ -30,7 +30,7 @@ tenant_parameter := "orgId"
 
 decision(request, routes) := {"allow": count(reasons) == 0, "deny": reasons} if {
 	route := object.get(routes, route_key(request), null)
-	reasons := (((missing_policy(route) | missing_scope(request, route)) | not_platform(request, route)) | wrong_tenant(request)) | missing_role(request, route)
+	reasons := ((((missing_policy(route) | missing_scope(request, route)) | not_platform(request, route)) | wrong_tenant(request)) | missing_role(request, route)) | bootstrap_outside(request, route)
 }
 
 route_key(request) := concat(" ", [object.get(request, "method", ""), object.get(request, "route", "")])
@@ -112,3 +112,20 @@ missing_role(request, route) := {denial |
 }
 
 has_role(request, role) if role in principal(request).roles
+
+# Bootstrap tokens (a GitHub workflow's "register one agent" token, docs/oidc-github.md)
+# reach only the routes marked `"bootstrap": true`. Any `bootstrap` value other than
+# `false` (or absent) counts as a bootstrap caller: a malformed marker denies.
+bootstrap_caller(request) if object.get(principal(request), "bootstrap", false) != false
+
+bootstrap_outside(request, route) := {denial |
+	bootstrap_caller(request)
+	not bootstrap_route(route)
+	denial := {
+		"reason": "bootstrap_token",
+		"code": "AUTHORIZATION_ERROR",
+		"message": "A bootstrap token may only register an agent.",
+	}
+}
+
+bootstrap_route(route) if route.bootstrap == true

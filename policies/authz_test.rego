@@ -131,3 +131,33 @@ test_every_denial_explains_itself if {
 		denial.message != ""
 	}
 }
+
+bootstrap_caller := {
+	"sub": null,
+	"organization_id": org_a,
+	"scopes": ["agents:write"],
+	"roles": [],
+	"platform_admin": false,
+	"bootstrap": true,
+}
+
+test_a_bootstrap_token_may_register_an_agent if {
+	allowed("POST", "/api/v1/agents", {}, bootstrap_caller)
+}
+
+test_a_bootstrap_token_reaches_no_other_agents_write_route if {
+	not allowed("PATCH", "/api/v1/agents/{agentId}", {"agentId": "x"}, bootstrap_caller)
+	reasons("PATCH", "/api/v1/agents/{agentId}", {"agentId": "x"}, bootstrap_caller) == {"bootstrap_token"}
+	not allowed("POST", "/api/v1/agents/{agentId}/credentials", {"agentId": "x"}, bootstrap_caller)
+}
+
+test_a_bootstrap_token_reaches_no_route_open_to_any_token if {
+	not allowed("GET", "/agent-info", {}, bootstrap_caller)
+	not allowed("POST", "/api/v1/oauth2/token/delegate", {}, bootstrap_caller)
+}
+
+test_a_malformed_bootstrap_marker_counts_as_bootstrap if {
+	odd := object.union(bootstrap_caller, {"bootstrap": "yes"})
+	not allowed("GET", "/agent-info", {}, odd)
+	allowed("GET", "/agent-info", {}, object.union(bootstrap_caller, {"bootstrap": false}))
+}

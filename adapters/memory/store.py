@@ -10,9 +10,12 @@ from typing import Self
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import GENESIS_HASH, AuditEvent, ChainedAuditEvent
 from agentidp.domain.credential import Credential
+from agentidp.domain.delegation import Delegation, DelegationId
+from agentidp.domain.federation import FederationPartner, FederationPartnerId
 from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
 from agentidp.domain.membership import Membership, MembershipId
 from agentidp.domain.organization import Organization
+from agentidp.domain.trust_policy import TrustPolicy, TrustPolicyId
 
 from .staging import Write
 from .transaction import Transaction
@@ -39,6 +42,12 @@ class InMemoryStore:
         self.usage_counters: dict[tuple[OrganizationId, str], int] = {}
         self.memberships: dict[MembershipId, Membership] = {}
         self.membership_ids_by_member: dict[tuple[OrganizationId, AgentId], MembershipId] = {}
+        #: Agent-to-agent delegation links by id.
+        self.delegations: dict[DelegationId, Delegation] = {}
+        #: Federation partners by id (deployment-wide; the issuer is unique).
+        self.federation_partners: dict[FederationPartnerId, FederationPartner] = {}
+        #: GitHub Actions OIDC trust policies by id.
+        self.trust_policies: dict[TrustPolicyId, TrustPolicy] = {}
         self.lock = asyncio.Lock()
 
     def unit_of_work(self) -> InMemoryUnitOfWork:

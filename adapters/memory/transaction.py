@@ -18,15 +18,20 @@ from agentidp.application.errors import (
     AlreadyMember,
     ConcurrentUpdate,
     Conflict,
+    FederationPartnerConflict,
     OrganizationNotFound,
     OrganizationSlugTaken,
+    TrustPolicyConflict,
 )
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import AuditEvent
 from agentidp.domain.credential import Credential
+from agentidp.domain.delegation import Delegation, DelegationStatus
+from agentidp.domain.federation import FederationPartner
 from agentidp.domain.ids import OrganizationId
 from agentidp.domain.membership import Membership
 from agentidp.domain.organization import Organization
+from agentidp.domain.trust_policy import TrustPolicy
 
 if TYPE_CHECKING:
     from .store import InMemoryStore
@@ -91,6 +96,58 @@ class Transaction:
             raise ConcurrentUpdate()  # someone else removed it first
         self._delete(store.memberships, membership_id)
         self._delete(store.membership_ids_by_member, key)
+
+    def add_delegation(self, delegation: Delegation) -> None:
+        store = self._store
+        parent_id = delegation.parent_id
+        if delegation.id in store.delegations or (
+            parent_id is not None and parent_id not in store.delegations
+        ):
+            raise Conflict()
+        if not {delegation.delegator_id, delegation.delegatee_id} <= store.agents.keys():
+            raise AgentNotFound()
+        self._set(store.delegations, delegation.id, delegation)
+
+    def revoke_delegation(self, delegation: Delegation) -> None:
+        stored = self._store.delegations.get(delegation.id)
+        # Like the SQL "UPDATE ... WHERE status = 'active'": a revoked link keeps its instant.
+        if stored is not None and stored.status is DelegationStatus.ACTIVE:
+            self._set(self._store.delegations, delegation.id, delegation)
+
+    def add_federation_partner(self, partner: FederationPartner) -> None:
+        partners = self._store.federation_partners
+        if partner.id in partners:
+            raise Conflict()
+        if any(stored.issuer == partner.issuer for stored in partners.values()):
+            raise FederationPartnerConflict()
+        self._set(partners, partner.id, partner)
+
+    def update_federation_partner(self, partner: FederationPartner) -> None:
+        partners = self._store.federation_partners
+        _check_revision(partners, partner)
+        # The issuer is immutable, like the SQL UPDATE that never writes it.
+        stored = partners[partner.id]
+        kept = replace(partner, issuer=stored.issuer, created_at=stored.created_at)
+        self._set(partners, partner.id, replace(kept, revision=partner.revision + 1))
+
+    def remove_federation_partner(self, partner: FederationPartner) -> None:
+        _check_revision(self._store.federation_partners, partner)
+        self._delete(self._store.federation_partners, partner.id)
+
+    def add_trust_policy(self, policy: TrustPolicy) -> None:
+        store = self._store
+        if policy.id in store.trust_policies:
+            raise Conflict()
+        if any(policy.conditions == o.conditions for o in store.trust_policies.values()):
+            raise TrustPolicyConflict()
+        if policy.agent_id is not None and policy.agent_id not in store.agents:
+            raise AgentNotFound()
+        self._set(store.trust_policies, policy.id, policy)
+
+    def remove_trust_policy(self, policy: TrustPolicy) -> None:
+        if policy.id not in self._store.trust_policies:
+            raise ConcurrentUpdate()  # someone else removed it first
+        self._delete(self._store.trust_policies, policy.id)
 
     def add_agent(self, agent: Agent) -> None:
         if agent.id in self._store.agents:

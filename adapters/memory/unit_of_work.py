@@ -17,10 +17,13 @@ from agentidp.application.ports.usage import UsageCounters
 
 from .audit import InMemoryAuditLog
 from .clients import InMemoryClientDirectory
+from .delegations import InMemoryDelegationRepository
+from .federation import InMemoryFederationPartnerRepository
 from .memberships import InMemoryMembershipRepository
 from .organizations import InMemoryOrganizationRepository
 from .repositories import InMemoryAgentRepository, InMemoryCredentialRepository
 from .staging import Staging
+from .trust_policies import InMemoryTrustPolicyRepository
 from .usage import InMemoryUsageCounters
 
 if TYPE_CHECKING:
@@ -45,8 +48,11 @@ class InMemoryUnitOfWork:
         self.memberships: MembershipRepository = InMemoryMembershipRepository(
             store, self._staging
         )
+        self.delegations = InMemoryDelegationRepository(store, self._staging)
+        self.trust_policies = InMemoryTrustPolicyRepository(store, self._staging)
         self.clients: ClientDirectory = InMemoryClientDirectory(store)
         self.audit: AuditLog = InMemoryAuditLog(store, self._staging)
+        self.federation_partners = InMemoryFederationPartnerRepository(store, self._staging)
         self.usage: UsageCounters = InMemoryUsageCounters(store, self._staging)
 
     async def __aenter__(self) -> Self:

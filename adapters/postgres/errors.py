@@ -22,9 +22,11 @@ from agentidp.application.errors import (
     BackendUnavailable,
     ConcurrentUpdate,
     Conflict,
+    FederationPartnerConflict,
     InvalidRequest,
     OrganizationNotFound,
     OrganizationSlugTaken,
+    TrustPolicyConflict,
 )
 
 #: UNIQUE constraints (and unique indexes) whose violation is a user-facing conflict. Any
@@ -34,6 +36,8 @@ UNIQUE_VIOLATIONS: Final[dict[str, type[ApplicationError]]] = {
     "agents_email_key": AgentAlreadyExists,
     "organizations_slug_key": OrganizationSlugTaken,
     "organization_members_member_key": AlreadyMember,
+    "oidc_trust_policies_conditions_key": TrustPolicyConflict,
+    "federation_partners_issuer_key": FederationPartnerConflict,
 }
 #: FOREIGN KEY constraints: the row refers to a parent that does not exist.
 MISSING_PARENTS: Final[dict[str, type[ApplicationError]]] = {
@@ -41,6 +45,8 @@ MISSING_PARENTS: Final[dict[str, type[ApplicationError]]] = {
     "credentials_agent_id_fkey": AgentNotFound,
     "organization_members_organization_id_fkey": OrganizationNotFound,
     "organization_members_agent_id_fkey": AgentNotFound,
+    "oidc_trust_policies_organization_id_fkey": OrganizationNotFound,
+    "oidc_trust_policies_agent_id_fkey": AgentNotFound,
 }
 
 

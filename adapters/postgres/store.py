@@ -19,6 +19,7 @@ from agentidp.adapters.relational.store import StoreLifecycle
 from agentidp.application.ports import tenant_context
 from agentidp.domain.audit import AuditEvent
 
+from .client_cache import ClientRecordCache
 from .errors import translating
 from .group_commit import Batch
 from .migrations import apply_migrations
@@ -60,6 +61,7 @@ class PostgresStore(StoreLifecycle[Reader]):
         self._connections: Connections | None = None
         self._reader: Reader | None = None
         self._writer: GroupCommitWriter | None = None
+        self._clients: ClientRecordCache | None = None
 
     async def open(self) -> None:
         """Connect the pool, apply pending migrations and start the writer.
@@ -81,6 +83,9 @@ class PostgresStore(StoreLifecycle[Reader]):
             await connections.close()
             raise
         self._connections, self._reader = connections, Reader(connections)
+        # After the migrations: the triggers that feed the client cache must exist.
+        self._clients = ClientRecordCache(self._settings.url, self._settings.connect_timeout)
+        await self._clients.feed.open()
         self._writer = GroupCommitWriter(connections)
         self._writer.start()
 
@@ -88,9 +93,12 @@ class PostgresStore(StoreLifecycle[Reader]):
         """Commit what is already queued, stop the writer and close the pool."""
         writer, self._writer, self._reader = self._writer, None, None
         connections, self._connections = self._connections, None
+        clients, self._clients = self._clients, None
         try:
             if writer is not None:
                 await writer.stop()
+            if clients is not None:
+                await clients.feed.close()
         finally:
             if connections is not None:
                 await connections.close()
@@ -110,7 +118,12 @@ class PostgresStore(StoreLifecycle[Reader]):
         tenant context current now (:mod:`agentidp.application.ports.tenant_context`): its
         reads and its commit are scoped by row-level security to that organization."""
         tenant = tenant_context.current()
-        return PostgresUnitOfWork(self.reader.bound(tenant), partial(self.submit, tenant=tenant))
+        reader = self.reader.bound(tenant)
+        if self._clients is None:
+            raise self.not_open()
+        return PostgresUnitOfWork(
+            reader, partial(self.submit, tenant=tenant), self._clients.directory(reader, tenant)
+        )
 
     @property
     def stats(self) -> WriterStats:

@@ -18,6 +18,7 @@ from typing import Any, Final
 from agentidp.domain.agent import Agent, AgentStatus, AgentType, DeploymentEnv
 from agentidp.domain.audit import AuditAction, AuditEvent, ChainedAuditEvent, Outcome
 from agentidp.domain.credential import Credential, CredentialStatus
+from agentidp.domain.delegation import Delegation, DelegationId, DelegationStatus
 from agentidp.domain.ids import AgentId, AuditEventId, CredentialId, OrganizationId
 from agentidp.domain.membership import MemberRole, Membership, MembershipId
 from agentidp.domain.organization import Organization, OrganizationStatus
@@ -86,6 +87,20 @@ ORGANIZATION_COLUMNS: Final = (
 
 MEMBERSHIP_COLUMNS: Final = ("id", "organization_id", "agent_id", "role", "joined_at")
 
+DELEGATION_COLUMNS: Final = (
+    "id",
+    "organization_id",
+    "delegator_agent_id",
+    "delegatee_agent_id",
+    "scopes",
+    "created_at",
+    "expires_at",
+    "parent_id",
+    "depth",
+    "status",
+    "revoked_at",
+)
+
 AGENT_COLUMNS: Final = (
     "id",
     "organization_id",
@@ -140,6 +155,11 @@ class RowMapper:
 
     def __init__(self, encoding: Encoding) -> None:
         self._encoding = encoding
+
+    @property
+    def encoding(self) -> Encoding:
+        """This backend's column encodings (for row mappers kept in their own module)."""
+        return self._encoding
 
     # --- organizations --------------------------------------------------------------------
 
@@ -206,6 +226,44 @@ class RowMapper:
             agent_id=AgentId(agent_id),
             role=MemberRole(role),
             joined_at=self._encoding.decode_time(joined_at),
+        )
+
+    # --- delegations ----------------------------------------------------------------------
+
+    def delegation_params(self, delegation: Delegation) -> Params:
+        """Named parameters of a delegation link row."""
+        encoding = self._encoding
+        return {
+            "id": delegation.id,
+            "organization_id": delegation.organization_id,
+            "delegator_agent_id": delegation.delegator_id,
+            "delegatee_agent_id": delegation.delegatee_id,
+            "scopes": encoding.encode_scopes(delegation.scopes),
+            "created_at": encoding.encode_time(delegation.created_at),
+            "expires_at": encoding.encode_time(delegation.expires_at),
+            "parent_id": delegation.parent_id,
+            "depth": delegation.depth,
+            "status": delegation.status.value,
+            "revoked_at": encoding.encode_optional_time(delegation.revoked_at),
+        }
+
+    def delegation_to_domain(self, row: Row) -> Delegation:
+        """A :class:`Delegation` from a row in :data:`DELEGATION_COLUMNS` order."""
+        (id_, organization_id, delegator, delegatee, scopes, created_at, expires_at) = row[:7]
+        parent_id, depth, status, revoked_at = row[7:]
+        encoding = self._encoding
+        return Delegation(
+            id=DelegationId(id_),
+            organization_id=OrganizationId(organization_id),
+            delegator_id=AgentId(delegator),
+            delegatee_id=AgentId(delegatee),
+            scopes=encoding.decode_scopes(scopes),
+            created_at=encoding.decode_time(created_at),
+            expires_at=encoding.decode_time(expires_at),
+            parent_id=None if parent_id is None else DelegationId(parent_id),
+            depth=depth,
+            status=DelegationStatus(status),
+            revoked_at=encoding.decode_optional_time(revoked_at),
         )
 
     # --- agents ---------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
+from agentidp.application.ports.delegations import DelegationRepository
+from agentidp.application.ports.federation import FederationPartnerRepository
 from agentidp.application.ports.repositories import (
     AgentRepository,
     AuditLog,
@@ -19,6 +21,7 @@ from agentidp.application.ports.repositories import (
     MembershipRepository,
     OrganizationRepository,
 )
+from agentidp.application.ports.trust_policies import TrustPolicyRepository
 from agentidp.application.ports.usage import UsageCounters
 from agentidp.domain.audit import AuditEvent
 
@@ -40,8 +43,11 @@ class StagedUnitOfWork(Generic[W]):
     agents: AgentRepository
     credentials: CredentialRepository
     memberships: MembershipRepository
+    delegations: DelegationRepository
+    trust_policies: TrustPolicyRepository
     clients: ClientDirectory
     audit: AuditLog
+    federation_partners: FederationPartnerRepository
     usage: UsageCounters
 
     def __init__(self, staging: StagedChanges[W], submit: SubmitWrites[W]) -> None:

@@ -8,10 +8,13 @@ from .agents import SqliteAgentRepository
 from .audit import SqliteAuditLog
 from .clients import SqliteClientDirectory
 from .credentials import SqliteCredentialRepository
+from .delegations import SqliteDelegationRepository
+from .federation import SqliteFederationPartnerRepository
 from .memberships import SqliteMembershipRepository
 from .organizations import SqliteOrganizationRepository
 from .reader import Reader
 from .staging import Staging, Write
+from .trust_policies import SqliteTrustPolicyRepository
 from .usage import SqliteUsageCounters
 
 #: Hands one unit of work's writes and events to the writer; returns once durably committed.
@@ -33,6 +36,9 @@ class SqliteUnitOfWork(StagedUnitOfWork[Write]):
         self.agents = SqliteAgentRepository(reader, staging)
         self.credentials = SqliteCredentialRepository(reader, staging)
         self.memberships = SqliteMembershipRepository(reader, staging)
+        self.delegations = SqliteDelegationRepository(reader, staging)
+        self.trust_policies = SqliteTrustPolicyRepository(reader, staging)
         self.clients = SqliteClientDirectory(reader)
         self.audit = SqliteAuditLog(reader, staging)
+        self.federation_partners = SqliteFederationPartnerRepository(reader, staging)
         self.usage = SqliteUsageCounters(reader, staging)

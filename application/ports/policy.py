@@ -15,7 +15,8 @@ The input document every engine receives (:func:`policy_input`)::
         "organization_id": "5f0c...",                     # from the verified token only
         "scopes": ["admin:orgs", ...],                    # sorted
         "roles": ["admin"],                               # membership roles, sorted
-        "platform_admin": false                           # holds admin:platform
+        "platform_admin": false,                          # holds admin:platform
+        "bootstrap": false                                # a bootstrap token's holder
       }
     }
 
@@ -143,5 +144,6 @@ def policy_input(request: AccessRequest) -> dict[str, Any]:
             "scopes": sorted(principal.scopes),
             "roles": sorted(principal.roles),
             "platform_admin": principal.is_platform_admin,
+            "bootstrap": principal.bootstrap is not None,
         },
     }

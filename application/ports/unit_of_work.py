@@ -6,6 +6,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from .delegations import DelegationRepository
+from .federation import FederationPartnerRepository
 from .repositories import (
     AgentRepository,
     AuditLog,
@@ -14,6 +16,7 @@ from .repositories import (
     MembershipRepository,
     OrganizationRepository,
 )
+from .trust_policies import TrustPolicyRepository
 from .usage import UsageCounters
 
 
@@ -31,9 +34,15 @@ class UnitOfWork(Protocol):
     credentials: CredentialRepository
     #: Agents' roles in their organizations (and the bearer-authentication read model).
     memberships: MembershipRepository
+    #: Agent-to-agent delegation links.
+    delegations: DelegationRepository
+    #: GitHub Actions OIDC trust policies.
+    trust_policies: TrustPolicyRepository
     #: Read model of client authentication (agent, active credentials, organization status).
     clients: ClientDirectory
     audit: AuditLog
+    #: Trusted external IdPs (deployment-wide, docs/federation.md).
+    federation_partners: FederationPartnerRepository
     #: Usage counters behind the tier limits (agents, tokens per month).
     usage: UsageCounters
 

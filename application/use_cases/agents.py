@@ -13,6 +13,7 @@ from agentidp.domain.ids import AgentId
 from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, scope_collection
 
 from ..audit_trail import AuditTrail
+from ..bootstrap_registration import BootstrapRegistrations
 from ..commands import (
     ChangeAgentStatus,
     GetAgent,
@@ -21,7 +22,7 @@ from ..commands import (
     RegisterAgent,
     UpdateAgent,
 )
-from ..errors import AgentNotFound, InvalidRequest
+from ..errors import AgentNotFound, InvalidRequest, Unauthenticated
 from ..ports.repositories import AgentFilter, Page
 from ..ports.system import Clock, IdGenerator
 from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -78,10 +79,17 @@ class RegisterAgentUseCase(_AgentUseCase):
     ``AgentLimitReached``)."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, limits: UsageLimits
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        limits: UsageLimits,
+        bootstrap: BootstrapRegistrations | None = None,
     ) -> None:
         super().__init__(uow, clock, ids)
         self._limits = limits
+        #: Spends bootstrap tokens; ``None``: bootstrap callers are refused.
+        self._bootstrap = bootstrap
 
     async def __call__(self, cmd: RegisterAgent) -> Agent:
         """Raises: InsufficientScope, InvalidValue, InvalidScope, ScopeNotGranted (granting
@@ -107,11 +115,23 @@ class RegisterAgentUseCase(_AgentUseCase):
             metadata=cmd.metadata,
             now=self._clock.now(),
         )
+        bootstrap = cmd.principal.bootstrap
+        if bootstrap is not None and self._bootstrap is None:
+            raise Unauthenticated("Bootstrap tokens are not accepted here.")
         async with self._uow() as uow:
             await uow.agents.add(agent)
             await self._limits.limit_agents(uow, agent.organization_id)
-            await self._record(uow, AuditAction.AGENT_CREATED, cmd.principal, agent, cmd.origin)
+            metadata = None
+            if bootstrap is not None and self._bootstrap is not None:
+                # Last before the commit: only a registration that got this far uses it up.
+                own = await self._bootstrap.stage(uow, cmd.principal, agent, cmd.origin)
+                metadata = {"trustPolicyId": bootstrap.trust_policy_id, "ownTrustPolicyId": own.id}
+            await self._record(
+                uow, AuditAction.AGENT_CREATED, cmd.principal, agent, cmd.origin, metadata
+            )
             await uow.commit()
+        if self._bootstrap is not None:
+            await self._bootstrap.finish(cmd.principal)
         return agent
 
 

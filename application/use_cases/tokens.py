@@ -3,20 +3,30 @@ introspection and RFC 7009 revocation."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from agentidp.domain.agent import Agent
 from agentidp.domain.audit import AuditAction, Outcome
+from agentidp.domain.delegation import DelegationId, chain_authorises
 from agentidp.domain.errors import DomainError
 from agentidp.domain.ids import AgentId, OrganizationId, TokenId
+from agentidp.domain.organization import OrganizationStatus
 from agentidp.domain.scopes import TOKENS_READ, format_scope, narrow, parse_scope
-from agentidp.domain.token import AccessTokenClaims, MalformedClaims
+from agentidp.domain.token import (
+    AccessTokenClaims,
+    BootstrapTokenClaims,
+    MalformedClaims,
+    is_bootstrap_token,
+)
+from agentidp.domain.trust_policy import TrustPolicyId
 
 from ..audit_trail import AuditTrail
 from ..client_auth import ClientAuthenticator
 from ..commands import AuthenticateClient, IntrospectToken, IssueToken, Origin, RevokeToken
+from ..delegation_chains import load_chain
 from ..errors import (
     AgentNotPermitted,
     InvalidClient,
@@ -27,7 +37,7 @@ from ..errors import (
 from ..ports.security import RevocationList, TokenRejected, TokenSigner
 from ..ports.system import Clock, IdGenerator
 from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from ..principal import Principal
+from ..principal import BootstrapGrant, Principal
 from ..usage_limits import UsageLimits
 
 #: How audit events name what a client authenticated for.
@@ -102,13 +112,27 @@ class _TokenUseCase:
             Unauthenticated: any check failed, or the agent's organization is not active.
             TenantMismatch: the token is ours but carries no organization.
         """
+        return await self._verified_agent_token(self._signed_claims(token))
+
+    def _signed_claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token our signer signed.
+
+        Raises:
+            Unauthenticated: the signature is invalid.
+        """
         try:
-            raw = self._signer.verify(token)
+            return dict(self._signer.verify(token))
+        except TokenRejected:
+            raise Unauthenticated("Token signature is invalid.") from None
+
+    async def _verified_agent_token(
+        self, raw: Mapping[str, Any]
+    ) -> tuple[AccessTokenClaims, frozenset[str]]:
+        """:meth:`_verified` on claims whose signature was checked."""
+        try:
             claims = AccessTokenClaims.from_dict(
                 raw, issuer=self._settings.issuer, audience=self._settings.audience
             )
-        except TokenRejected:
-            raise Unauthenticated("Token signature is invalid.") from None
         except MalformedClaims as exc:
             if exc.claim == "organization_id":
                 raise TenantMismatch() from None
@@ -119,6 +143,7 @@ class _TokenUseCase:
             raise Unauthenticated("Token has been revoked.")
         async with self._uow() as uow:
             found = await uow.memberships.agent_with_role(claims.sub)
+            delegated = await self._delegation_holds(uow, claims) if claims.is_delegated else True
         # SECURITY: suspending or decommissioning an agent, or suspending or deleting its
         # organization, ends its outstanding tokens at once.
         if (
@@ -126,9 +151,111 @@ class _TokenUseCase:
             or not found.agent.is_active
             or not found.organization_active
             or found.agent.organization_id != claims.organization_id
+            or not delegated
         ):
             raise Unauthenticated("Token is no longer valid.")
+        if claims.is_delegated:
+            return claims, frozenset()  # delegation hands on scopes, never membership roles
         return claims, frozenset() if found.role is None else frozenset({found.role.value})
+
+    async def _verified_bootstrap(self, raw: Mapping[str, Any]) -> BootstrapTokenClaims:
+        """A bootstrap token's claims, if it is unexpired, not used up (revoked), and its
+        trust policy still exists, is still a bootstrap policy of the token's organization,
+        and that organization is active.
+
+        SECURITY: deleting the bootstrap policy (or suspending the organization) ends its
+        outstanding bootstrap tokens at once.
+
+        Raises:
+            Unauthenticated: any check failed.
+        """
+        try:
+            claims = BootstrapTokenClaims.from_dict(
+                raw, issuer=self._settings.issuer, audience=self._settings.audience
+            )
+        except MalformedClaims:
+            raise Unauthenticated("Token claims are invalid.") from None
+        if not claims.is_active(self._clock.now()):
+            raise Unauthenticated("Token has expired.")
+        if await self._revocations.is_revoked(claims.jti):
+            raise Unauthenticated("Token has been used or revoked.")
+        async with self._uow() as uow:
+            policy = await uow.trust_policies.get(TrustPolicyId(claims.trust_policy_id))
+            organization = await uow.organizations.get(claims.organization_id)
+        if (
+            policy is None
+            or not policy.is_bootstrap
+            or policy.organization_id != claims.organization_id
+            or organization is None
+            or organization.status is not OrganizationStatus.ACTIVE
+        ):
+            raise Unauthenticated("Token is no longer valid.")
+        return claims
+
+    async def _delegation_holds(self, uow: UnitOfWork, claims: AccessTokenClaims) -> bool:
+        """A delegated token's link chain is still active and matches its claims, and every
+        agent acting along it is still active.
+
+        SECURITY: checked on every use, so revoking any link of the chain (or suspending
+        any of its agents) ends every token issued under it at once, in every worker.
+        """
+        chain = await load_chain(uow.delegations, DelegationId(claims.delegation_id or ""))
+        for actor_id in claims.act:
+            actor = await uow.agents.get(actor_id)
+            if actor is None or not actor.is_active:
+                return False
+        return chain_authorises(
+            chain,
+            subject=claims.sub,
+            acting=claims.act,
+            scope=claims.scope,
+            organization_id=claims.organization_id,
+            now=self._clock.now(),
+        )
+
+    async def _stage_token(
+        self,
+        uow: UnitOfWork,
+        agent: Agent,
+        scope: frozenset[str],
+        origin: Origin,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> IssuedToken:
+        """Sign an access token for ``agent`` and stage what every issuance stages: the
+        month's token count (tier quota) and the ``token.issued`` audit event (``metadata``
+        added to it). The caller commits, and hands the token out only after the commit:
+        ``commit`` raises ``TokenQuotaExhausted`` when the quota is used up."""
+        claims = AccessTokenClaims.issue(
+            issuer=self._settings.issuer,
+            audience=self._settings.audience,
+            agent_id=agent.id,
+            organization_id=agent.organization_id,
+            scope=scope,
+            jti=TokenId(self._ids.new_id()),
+            now=self._clock.now(),
+            ttl=self._settings.ttl,
+        )
+        token = self._signer.sign(claims.to_dict())
+        if self._limits is not None:
+            await self._limits.count_token(uow, agent.organization_id, self._clock.now())
+        await uow.audit.append(
+            self._trail.event(
+                AuditAction.TOKEN_ISSUED,
+                organization_id=agent.organization_id,
+                actor_id=agent.id,
+                agent_id=agent.id,
+                origin=origin,
+                metadata={
+                    "jti": claims.jti,
+                    "scope": format_scope(scope),
+                    "exp": claims.exp,
+                    **(metadata or {}),
+                },
+            )
+        )
+        return IssuedToken(
+            access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope)
+        )
 
     async def _audit(
         self, principal: Principal, origin: Origin, action: AuditAction, metadata: dict[str, Any]
@@ -248,29 +375,7 @@ class IssueTokenUseCase(_ClientAuthenticatingUseCase):
                     GRANT_CLIENT_CREDENTIALS,
                 )
                 raise
-            claims = AccessTokenClaims.issue(
-                issuer=self._settings.issuer,
-                audience=self._settings.audience,
-                agent_id=agent.id,
-                organization_id=agent.organization_id,
-                scope=scope,
-                jti=TokenId(self._ids.new_id()),
-                now=self._clock.now(),
-                ttl=self._settings.ttl,
-            )
-            token = self._signer.sign(claims.to_dict())
-            if self._limits is not None:
-                await self._limits.count_token(uow, agent.organization_id, self._clock.now())
-            await uow.audit.append(
-                self._trail.event(
-                    AuditAction.TOKEN_ISSUED,
-                    organization_id=agent.organization_id,
-                    actor_id=agent.id,
-                    agent_id=agent.id,
-                    origin=cmd.origin,
-                    metadata={"jti": claims.jti, "scope": format_scope(scope), "exp": claims.exp},
-                )
-            )
+            issued = await self._stage_token(uow, agent, scope, cmd.origin)
             # NOTE: the token leaves only after its issuance event is durably committed.
             try:
                 await uow.commit()
@@ -285,9 +390,7 @@ class IssueTokenUseCase(_ClientAuthenticatingUseCase):
                     GRANT_CLIENT_CREDENTIALS,
                 )
                 raise
-        return IssuedToken(
-            access_token=token, expires_in=claims.exp - claims.iat, scope=format_scope(scope)
-        )
+        return issued
 
 
 class AuthenticateClientUseCase(_ClientAuthenticatingUseCase):
@@ -312,7 +415,17 @@ class AuthenticateBearerUseCase(_TokenUseCase):
     async def __call__(self, token: str) -> Principal:
         """Raises: Unauthenticated (bad, expired, revoked token or inactive agent),
         TenantMismatch (a token of ours without ``organization_id``)."""
-        claims, roles = await self._verified(token)
+        raw = self._signed_claims(token)
+        if is_bootstrap_token(raw):
+            bootstrap = await self._verified_bootstrap(raw)
+            return Principal(
+                subject=None,
+                organization_id=bootstrap.organization_id,
+                scopes=bootstrap.scope,
+                token_id=bootstrap.jti,
+                bootstrap=BootstrapGrant(bootstrap.trust_policy_id, bootstrap.exp),
+            )
+        claims, roles = await self._verified_agent_token(raw)
         await self._admit(claims.organization_id, claims.sub)
         return Principal(
             subject=claims.sub,
@@ -320,6 +433,8 @@ class AuthenticateBearerUseCase(_TokenUseCase):
             scopes=claims.scope,
             token_id=claims.jti,
             roles=roles,
+            actors=claims.act,
+            delegation_id=claims.delegation_id,
         )
 
 
@@ -330,7 +445,13 @@ class IntrospectTokenUseCase(_TokenUseCase):
     async def __call__(self, cmd: IntrospectToken) -> dict[str, Any]:
         """Raises: InsufficientScope (the caller lacks ``tokens:read``)."""
         cmd.principal.require_scope(TOKENS_READ)
-        claims = await self._claims_or_none(cmd.token)
+        try:
+            raw: Mapping[str, Any] | None = self._signed_claims(cmd.token)
+        except Unauthenticated:
+            raw = None
+        if raw is not None and is_bootstrap_token(raw):
+            return await self._bootstrap(cmd, raw)
+        claims = await self._claims_or_none(raw)
         active = claims is not None and claims.organization_id == cmd.principal.organization_id
         await self._audit(
             cmd.principal,
@@ -342,11 +463,37 @@ class IntrospectTokenUseCase(_TokenUseCase):
             return {"active": False}
         return {"active": True, "token_type": "Bearer", **claims.to_dict()}
 
-    async def _claims_or_none(self, token: str) -> AccessTokenClaims | None:
+    async def _bootstrap(self, cmd: IntrospectToken, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """A bootstrap token: active (with ``token_use`` ``bootstrap``) while it may still
+        register, for callers of its organization."""
         try:
-            return await self._verified_claims(token)
+            claims: BootstrapTokenClaims | None = await self._verified_bootstrap(raw)
+        except Unauthenticated:
+            claims = None
+        active = claims is not None and claims.organization_id == cmd.principal.organization_id
+        await self._audit(
+            cmd.principal,
+            cmd.origin,
+            AuditAction.TOKEN_INTROSPECTED,
+            {"jti": claims.jti if active and claims else None, "active": active},
+        )
+        if not active or claims is None:
+            return {"active": False}
+        return {
+            "active": True,
+            "token_type": "Bearer",
+            "token_use": "bootstrap",
+            **claims.to_dict(),
+        }
+
+    async def _claims_or_none(self, raw: Mapping[str, Any] | None) -> AccessTokenClaims | None:
+        if raw is None:
+            return None
+        try:
+            claims, _ = await self._verified_agent_token(raw)
         except (Unauthenticated, TenantMismatch):
             return None
+        return claims
 
 
 class RevokeTokenUseCase(_TokenUseCase):
@@ -354,9 +501,13 @@ class RevokeTokenUseCase(_TokenUseCase):
     organization). Unknown, invalid, expired or foreign tokens are a silent no-op."""
 
     async def __call__(self, cmd: RevokeToken) -> None:
-        """Raises: NotResourceOwner (another agent's token without ``admin:orgs``)."""
+        """Raises: NotResourceOwner (another agent's token without ``admin:orgs``, or a
+        bootstrap token without it)."""
         try:
             raw = self._signer.verify(cmd.token)
+            if is_bootstrap_token(raw):
+                await self._revoke_bootstrap(cmd, raw)
+                return
             claims = AccessTokenClaims.from_dict(
                 raw, issuer=self._settings.issuer, audience=self._settings.audience
             )
@@ -364,7 +515,31 @@ class RevokeTokenUseCase(_TokenUseCase):
             return  # RFC 7009 §2.2: an invalid token is not an error.
         if claims.organization_id != cmd.principal.organization_id:
             return  # SECURITY: tenant isolation: another organization's token is invisible.
-        cmd.principal.require_self_or_admin(claims.sub)
+        # A delegated token may also be revoked by the agent it was issued to (its client).
+        if not (claims.is_delegated and cmd.principal.subject == claims.client_id):
+            cmd.principal.require_self_or_admin(claims.sub)
+        if not claims.is_active(self._clock.now()):
+            return
+        await self._revocations.revoke(claims.jti, claims.exp)
+        await self._audit(
+            cmd.principal,
+            cmd.origin,
+            AuditAction.TOKEN_REVOKED,
+            {"jti": claims.jti, "sub": claims.sub},
+        )
+
+    async def _revoke_bootstrap(self, cmd: RevokeToken, raw: Mapping[str, Any]) -> None:
+        """An administrator (``admin:orgs``) of its organization revokes a bootstrap token;
+        anything invalid, expired or foreign is a silent no-op, as for agent tokens."""
+        try:
+            claims = BootstrapTokenClaims.from_dict(
+                raw, issuer=self._settings.issuer, audience=self._settings.audience
+            )
+        except MalformedClaims:
+            return
+        if claims.organization_id != cmd.principal.organization_id:
+            return  # SECURITY: tenant isolation: another organization's token is invisible.
+        cmd.principal.require_self_or_admin(claims.sub)  # nobody is a bootstrap token's self
         if not claims.is_active(self._clock.now()):
             return
         await self._revocations.revoke(claims.jti, claims.exp)

@@ -34,7 +34,7 @@ class ExitCode(IntEnum):
     FORBIDDEN = 6
     #: A value broke a validation rule.
     INVALID = 7
-    #: A backing store is unreachable; retrying later may succeed.
+    #: A backing store is unreachable, or a rate limit was hit; retrying later may succeed.
     UNAVAILABLE = 8
     #: A bug: an exception nobody translated (rerun with ``--debug`` for the traceback).
     INTERNAL = 70
@@ -42,7 +42,7 @@ class ExitCode(IntEnum):
 
 #: Ordered specific → general. The codes follow the HTTP status each error gets in
 #: ``entrypoints/http/problems.py`` (404 → NOT_FOUND, 409 → CONFLICT, 401 → UNAUTHENTICATED,
-#: 403 → FORBIDDEN, 400 → INVALID, 503 → UNAVAILABLE), so both front ends classify alike.
+#: 403 → FORBIDDEN, 400 → INVALID, 503 and 429 → UNAVAILABLE), so both front ends classify alike.
 _TABLE: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
     (ConfigurationError, ExitCode.USAGE),
     # A key file with loose permissions or bad content is for the operator to fix.
@@ -52,11 +52,13 @@ _TABLE: Final[tuple[tuple[type[BaseException], ExitCode], ...]] = (
     (app.Conflict, ExitCode.CONFLICT),
     (app.InvalidClient, ExitCode.UNAUTHENTICATED),
     (app.Unauthenticated, ExitCode.UNAUTHENTICATED),
+    (app.OidcTokenInvalid, ExitCode.UNAUTHENTICATED),  # 401 at POST /oidc/token
     (app.AgentNotPermitted, ExitCode.FORBIDDEN),
     (app.Forbidden, ExitCode.FORBIDDEN),
     (app.RetentionWindowExceeded, ExitCode.INVALID),
     (app.InvalidRequest, ExitCode.INVALID),
     (app.BackendUnavailable, ExitCode.UNAVAILABLE),
+    (app.RateLimitExceeded, ExitCode.UNAVAILABLE),  # 429: retry after the window
     (domain.ScopeNotGranted, ExitCode.FORBIDDEN),
     (domain.AgentDecommissioned, ExitCode.FORBIDDEN),
     (domain.AgentAlreadyDecommissioned, ExitCode.CONFLICT),

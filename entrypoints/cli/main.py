@@ -15,7 +15,7 @@ import click
 
 from agentidp import __version__
 
-from .commands import agents, audit, bootstrap, credentials, migrate, orgs, serve, tokens
+from .commands import agents, audit, bootstrap, ci, credentials, migrate, orgs, serve, tokens
 from .exit_codes import describe, exit_code_for
 from .session import CliState
 
@@ -58,6 +58,7 @@ for command in (
     tokens.token,
     audit.audit,
     orgs.orgs,
+    ci.ci,
 ):
     cli.add_command(command)
 

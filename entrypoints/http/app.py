@@ -25,9 +25,12 @@ from ..settings import Settings
 from .controllers.agents import AgentController
 from .controllers.audit import AuditController
 from .controllers.credentials import CredentialController
+from .controllers.delegation import DelegationController
 from .controllers.discovery import discovery_handlers
+from .controllers.federation import FederationController
 from .controllers.health import health_handlers, package_version
 from .controllers.oauth import oauth_handlers
+from .controllers.oidc import OidcController
 from .controllers.organizations import OrganizationController
 from .controllers.tiers import TierController
 from .dependencies import build_dependencies
@@ -67,6 +70,9 @@ def create_app(container: Container) -> Litestar:
             CredentialController,
             AuditController,
             TierController,
+            DelegationController,
+            OidcController,
+            FederationController,
             *oauth_handlers(container),
             *discovery_handlers(container),
             *health_handlers(container),

@@ -54,6 +54,21 @@ USE_CASES = (
     "add_member",
     "list_members",
     "remove_member",
+    "register_federation_partner",
+    "list_federation_partners",
+    "get_federation_partner",
+    "update_federation_partner",
+    "delete_federation_partner",
+    "verify_federated_token",
+    "create_delegation",
+    "verify_delegation",
+    "revoke_delegation",
+    "exchange_delegated_token",
+    "exchange_oidc_token",
+    "create_trust_policy",
+    "list_trust_policies",
+    "get_trust_policy",
+    "delete_trust_policy",
 )
 
 

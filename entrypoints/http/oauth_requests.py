@@ -13,6 +13,7 @@ RFC rules enforced:
 | empty parameters count as omitted | RFC 6749 §3.2 | — |
 | Basic credentials are form-urlencoded before base64 | RFC 6749 §2.3.1 | — |
 | at most one client authentication method | RFC 6749 §2.3 | 400 ``invalid_request`` |
+| token exchange: ``subject_token`` and its type present | RFC 8693 §2.1 | 400 ``invalid_request`` |
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote_plus
 
 from agentidp.application.commands import Origin
+from agentidp.application.token_exchange import GRANT_TYPE as TOKEN_EXCHANGE
+from agentidp.application.token_exchange import TokenExchangeRequest
 
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -183,11 +186,44 @@ def client_credentials_grant(
     if grant_type is None:
         raise OAuthRequestError("invalid_request", "grant_type is required.")
     if grant_type != CLIENT_CREDENTIALS:
-        raise OAuthRequestError("unsupported_grant_type", "Only client_credentials is supported.")
+        raise OAuthRequestError(
+            "unsupported_grant_type", f"Supported grants: {CLIENT_CREDENTIALS}, {TOKEN_EXCHANGE}."
+        )
     credentials = client_credentials(authorization, form)
     if credentials is None:
         raise invalid_client()
     return credentials
+
+
+def token_exchange_request(form: Mapping[str, str], origin: Origin) -> TokenExchangeRequest:
+    """Validate an RFC 8693 §2.1 request (``grant_type`` already checked).
+
+    The client is not authenticated here: the subject token is the credential (a GitHub
+    OIDC token), or the handler authenticates what it needs (delegation).
+
+    Raises:
+        OAuthRequestError: ``subject_token`` or ``subject_token_type`` missing
+            (``invalid_request``).
+    """
+    subject_token = form.get("subject_token")
+    subject_token_type = form.get("subject_token_type")
+    if subject_token is None or subject_token_type is None:
+        raise OAuthRequestError(
+            "invalid_request", "subject_token and subject_token_type are required."
+        )
+    audience, resource = form.get("audience"), form.get("resource")
+    return TokenExchangeRequest(
+        subject_token=subject_token,
+        subject_token_type=subject_token_type,
+        actor_token=form.get("actor_token"),
+        actor_token_type=form.get("actor_token_type"),
+        scope=form.get("scope"),
+        audiences=() if audience is None else (audience,),
+        resources=() if resource is None else (resource,),
+        requested_token_type=form.get("requested_token_type"),
+        agent_id=form.get("agent_id"),
+        origin=origin,
+    )
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -20,6 +20,7 @@ lookup walks the exception's MRO, so a specific class always wins over its base.
 | AgentNotFound                             | 404    | AGENT_NOT_FOUND                  |
 | CredentialNotFound                        | 404    | CREDENTIAL_NOT_FOUND             |
 | AuditEventNotFound                        | 404    | AUDIT_EVENT_NOT_FOUND            |
+| MemberNotFound                            | 404    | MEMBER_NOT_FOUND                 |
 | NotFound (other)                          | 404    | its code                         |
 | AgentAlreadyExists                        | 409    | AGENT_ALREADY_EXISTS             |
 | OrganizationSlugTaken, AlreadyMember      | 409    | ORG_SLUG_CONFLICT, ALREADY_MEMBER|
@@ -37,7 +38,11 @@ lookup walks the exception's MRO, so a specific class always wins over its base.
 | RateLimitExceeded                         | 429    | RATE_LIMIT_EXCEEDED, Retry-After |
 | RetentionWindowExceeded                   | 400    | RETENTION_WINDOW_EXCEEDED        |
 | InvalidRequest                            | 400    | VALIDATION_ERROR                 |
-| BackendUnavailable                        | 503    | SERVICE_UNAVAILABLE, Retry-After |
+| BackendUnavailable, PolicyUnavailable     | 503    | SERVICE_UNAVAILABLE, Retry-After |
+| JwksUnreachable, FederatedTokenRejected   | 422    | its code (federation)            |
+| MigrationError, KeyMaterialError          | 503    | MIGRATION_FAILED, KEY_STORE_ERROR|
+
+Every 503 carries its class's generic message; the detail goes to the log.
 | ApplicationError (other)                  | 400    | its code                         |
 | framework: validation, malformed JSON     | 400    | VALIDATION_ERROR ``{field, reason}`` |
 | RecursionError (JSON nested too deeply)   | 400    | VALIDATION_ERROR                 |
@@ -115,6 +120,8 @@ PROBLEMS: Final[dict[type[Exception], Problem]] = {
     app.Conflict: Problem(409),
     app.Unauthenticated: Problem(401),
     app.InvalidClient: Problem(401),
+    # A GitHub OIDC token refused at POST /oidc/token (docs/oidc-github.md).
+    app.OidcTokenInvalid: Problem(401),
     app.TenantMismatch: Problem(403),
     app.InsufficientScope: Problem(403),
     app.NotResourceOwner: Problem(403),
@@ -124,6 +131,9 @@ PROBLEMS: Final[dict[type[Exception], Problem]] = {
     app.RetentionWindowExceeded: Problem(400),
     app.InvalidRequest: Problem(400),
     app.BackendUnavailable: Problem(503),
+    # Federation (docs/federation.md): well-formed requests the partner rules refuse.
+    app.JwksUnreachable: Problem(422),
+    app.FederatedTokenRejected: Problem(422),
     # Start-up failures; should one surface in a request, the server is not ready to serve.
     app.MigrationError: Problem(503),
     app.KeyMaterialError: Problem(503),
@@ -156,6 +166,8 @@ OAUTH_ERRORS: Final[dict[type[Exception], tuple[int, str]]] = {
     app.TenantMismatch: (403, "access_denied"),
     # The organization's plan allows no more tokens this month (docs/limits.md).
     app.TierLimitExceeded: (403, "access_denied"),
+    # RFC 8693 §2.2.2: an audience or resource we do not serve.
+    app.InvalidTarget: (400, "invalid_target"),
     app.InvalidRequest: (400, "invalid_request"),
     app.BackendUnavailable: (503, "temporarily_unavailable"),
     app.ApplicationError: (400, "invalid_request"),
@@ -195,8 +207,26 @@ def handle_refusal(request: Request[Any, Any, Any], exc: Exception) -> Response[
     if isinstance(exc, domain.InvalidScope):
         details = {"field": "scopes", "reason": exc.message, **details}
     return error_response(
-        problem.status, code, getattr(exc, "message", str(exc)), details, _challenge(request, exc)
+        problem.status, code, public_message(exc), details, _challenge(request, exc)
     )
+
+
+#: Refusals that mean "a dependency of the IdP is not working" (every one a 503).
+_UNAVAILABLE: Final = (app.BackendUnavailable, app.MigrationError, app.KeyMaterialError)
+
+
+def public_message(exc: Exception) -> str:
+    """What a caller is told about ``exc``.
+
+    SECURITY: which dependency failed, and how (a malformed policy answer, Redis down), is for
+    operators: an unavailable backend is logged with its detail and answered with its class's
+    generic message.
+    """
+    message: str = getattr(exc, "message", str(exc))
+    if isinstance(exc, _UNAVAILABLE):
+        logger.warning("%s: %s", type(exc).__name__, message)
+        return type(exc).default_message
+    return message
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -272,7 +302,7 @@ def oauth_error_response(exc: Exception) -> Response[bytes]:
         headers = {"WWW-Authenticate": f'Bearer {REALM}, error="{error}"'}
     elif status == 503:
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
-    return oauth_response(status, error, getattr(exc, "message", str(exc)), headers)
+    return oauth_response(status, error, public_message(exc), headers)
 
 
 def oauth_response(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import statistics
 import time
@@ -41,6 +42,9 @@ from agentidp.domain.ids import AgentId, OrganizationId
 from agentidp.entrypoints.container import build_container
 from agentidp.entrypoints.http.app import create_app
 from agentidp.entrypoints.settings import Settings
+
+# The in-process test client logs every request at INFO: thousands of lines of noise here.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 ROOT = Path(__file__).resolve().parents[2]
 DECISIONS = int(os.environ.get("BENCH_DECISIONS", "20000"))

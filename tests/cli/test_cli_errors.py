@@ -154,6 +154,7 @@ def test_audit_verify_exits_1_when_the_chain_is_broken(agentidp: Cli, acme: dict
         (app.AgentNotPermitted(), ExitCode.FORBIDDEN),
         (app.RetentionWindowExceeded(), ExitCode.INVALID),
         (app.BackendUnavailable(), ExitCode.UNAVAILABLE),
+        (app.RateLimitExceeded(retry_after=30), ExitCode.UNAVAILABLE),
         (domain.InvalidValue("email", "bad"), ExitCode.INVALID),
         (domain.ScopeNotGranted(frozenset({"a"}), frozenset()), ExitCode.FORBIDDEN),
         (domain.CredentialAlreadyRevoked("c"), ExitCode.CONFLICT),

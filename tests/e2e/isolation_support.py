@@ -95,6 +95,10 @@ class Victim:
     event_id: str
     token: str
     hidden: tuple[str, ...]
+    #: A delegation chain of A (from its administrator to the targeted agent).
+    chain_id: str = ""
+    #: A GitHub OIDC trust policy of A (binding the targeted agent).
+    policy_id: str = ""
 
     def resolve(self, name: str) -> str:
         """A's value for a path, query or body field named ``name``.
@@ -112,6 +116,16 @@ class Victim:
             "orgid": self.organization_id,
             "organizationid": self.organization_id,
             "token": self.token,
+            "chainid": self.chain_id,
+            "parentchainid": self.chain_id,
+            "delegateeagentid": self.agent_id,
+            "policyid": self.policy_id,
+            # GitHub's ids of a repository (not A's resources): any well-formed value.
+            "repositoryownerid": GITHUB_ID,
+            "repositoryid": GITHUB_ID,
+            # Federation partners are deployment-wide, nobody's tenant data (docs/adr/0013):
+            # any well-formed id; their routes are platform-only, so B is refused first.
+            "partnerid": FEDERATION_PARTNER_ID,
         }
         value = values.get(_key(name))
         if value is None:
@@ -132,11 +146,18 @@ class Victim:
             "auditeventid",
             "orgid",
             "organizationid",
+            "chainid",
         }
 
     def leaks(self, text: str) -> list[str]:
         """What of :attr:`hidden` occurs in ``text``."""
         return [needle for needle in self.hidden if needle in text]
+
+
+#: A GitHub numeric id for trust-policy bodies.
+GITHUB_ID = "424242"
+#: A federation partner id (a UUID) for the platform-only partner routes.
+FEDERATION_PARTNER_ID = "00000000-0000-4000-8000-00000000f0ed"
 
 
 def is_id_like(name: str) -> bool:
@@ -247,7 +268,14 @@ async def snapshot(container: Container, victim: Victim) -> dict[str, Any]:
             (await memberships.list(organization_id, Page(size=100)))[0] if memberships else ()
         )
         organizations = await uow.organizations.list_all()
+        delegations = getattr(uow, "delegations", None)
+        trust_policies = getattr(uow, "trust_policies", None)
+        chain = await delegations.get(victim.chain_id) if delegations and victim.chain_id else None
         return {
+            "delegation": _plain(chain),
+            "trust_policies": _plain(
+                await trust_policies.list(organization_id) if trust_policies else ()
+            ),
             "organization": _plain(await uow.organizations.get(organization_id)),
             "agents": _plain(agents),
             "credentials": _plain(credentials),

@@ -6,11 +6,14 @@ from typing import Any
 
 import jwt
 import pytest
+from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from agentidp.domain.scopes import KNOWN_SCOPES
 from agentidp.entrypoints.container import Container
 from agentidp.entrypoints.http.app import app_from_env
+from agentidp.entrypoints.http.authorization import authenticated_routes, policy_route
+from agentidp.entrypoints.http.rate_limits import EXEMPT_PREFIXES
 
 from .conftest import PUBLIC_URL
 from .support import Tenant, agent_body, assert_error, new_client
@@ -29,7 +32,10 @@ async def test_discovery_urls_derive_from_the_public_url(client: AsyncTestClient
         assert doc["introspection_endpoint"] == f"{PUBLIC_URL}/api/v1/token/introspect"
         assert doc["revocation_endpoint"] == f"{PUBLIC_URL}/api/v1/token/revoke"
         assert doc["userinfo_endpoint"] == f"{PUBLIC_URL}/agent-info"
-        assert doc["grant_types_supported"] == ["client_credentials"]
+        assert doc["grant_types_supported"] == [
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ]
         assert doc["token_endpoint_auth_methods_supported"] == [
             "client_secret_basic", "client_secret_post",
         ]
@@ -123,6 +129,56 @@ async def test_openapi_document_and_viewer(client: AsyncTestClient[Any]) -> None
     assert "swagger" in swagger.text.lower()
     assert redirect.status_code in (301, 302, 307, 308)
     assert redirect.headers["location"].endswith("/schema/swagger")
+
+
+async def test_openapi_declares_rate_limits_and_policy_refusals(
+    client: AsyncTestClient[Any], app: Litestar
+) -> None:
+    """Every operation the rate limiter sees documents 429 RATE_LIMIT_EXCEEDED (Retry-After,
+    X-RateLimit-*) and X-RateLimit-* on success; health documents none; every route behind the
+    policy decision point documents its 403 and its fail-closed 503."""
+    spec = (await client.get("/schema/openapi.json")).json()
+    components = spec["components"]
+    rate_headers = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            _, _, section, name = node["$ref"].split("/")
+            node = components[section][name]
+        return node
+
+    operations = {
+        (method.upper(), path): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "responses" in operation
+    }
+    for (_, path), operation in operations.items():
+        responses = operation["responses"]
+        if path.startswith(EXEMPT_PREFIXES):
+            assert "429" not in responses, path
+            continue
+        limited = resolve(responses["429"])
+        assert "RATE_LIMIT_EXCEEDED" in limited["description"]
+        assert set(limited["headers"]) == {"Retry-After", *rate_headers}
+        for header in limited["headers"].values():
+            assert resolve(header)["schema"]["type"] == "integer"
+        error = resolve(limited["content"]["application/json"]["schema"])
+        assert {"code", "message", "details"} <= set(error["properties"])
+        for status, response in responses.items():
+            if status.startswith("2"):
+                assert rate_headers <= set(resolve(response).get("headers", {})), (path, status)
+
+    authorised = {(method, route) for method, route in authenticated_routes(app)}
+    documented = {(method, policy_route(path)): op for (method, path), op in operations.items()}
+    assert authorised <= set(documented)
+    for key in authorised:
+        forbidden = documented[key]["responses"]["403"]["description"]
+        unavailable = documented[key]["responses"]["503"]["description"]
+        for phrase in ("policy decision point", "INSUFFICIENT_SCOPE", "AUTHORIZATION_ERROR"):
+            assert phrase in forbidden, key
+        for phrase in ("policy decision point", "SERVICE_UNAVAILABLE"):
+            assert phrase in unavailable, key
 
 
 async def test_error_bodies_never_hold_secrets(client: AsyncTestClient[Any], org_a: Tenant) -> None:

@@ -115,6 +115,23 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         target = await new_client(client, a, scopes=["agents:read"])
         hidden = await new_client(client, a, scopes=["agents:read"])
         listed = await client.get("/api/v1/agents", headers=a.headers)
+        delegated = await client.post(
+            "/api/v1/oauth2/token/delegate",
+            json={
+                "delegateeAgentId": target.agent_id,
+                "scopes": ["agents:read"],
+                "ttlSeconds": 3600,
+            },
+            headers=a.headers,
+        )
+        assert delegated.status_code == 201, delegated.text
+        trusted = await client.post(
+            "/api/v1/oidc/trust-policies",
+            json={"provider": "github", "repository": "matrix-a/deploy",
+                  "repositoryOwnerId": "1", "repositoryId": "2", "agentId": target.agent_id},
+            headers=a.headers,
+        )
+        assert trusted.status_code == 201, trusted.text
         events = await client.get("/api/v1/audit", headers=a.headers)
         assert listed.status_code == events.status_code == 200, (listed.text, events.text)
         victim = Victim(
@@ -123,6 +140,8 @@ async def world(settings: Settings) -> AsyncIterator[World]:
             credential_id=target.credential_id,
             event_id=events.json()["data"][0]["eventId"],
             token=target.token,
+            chain_id=delegated.json()["id"],
+            policy_id=trusted.json()["id"],
             hidden=(
                 a.client_id,
                 a.client_secret,

@@ -15,6 +15,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 
 from agentidp.application.principal import Principal
+from agentidp.application.token_exchange import GRANT_TYPE as TOKEN_EXCHANGE_GRANT
 from agentidp.domain.scopes import KNOWN_SCOPES, format_scope
 
 from ...container import Container
@@ -50,7 +51,8 @@ def discovery_document(settings: Settings) -> DiscoveryOut:
         introspection_endpoint=f"{issuer}/api/v1/token/introspect",
         revocation_endpoint=f"{issuer}/api/v1/token/revoke",
         userinfo_endpoint=f"{issuer}/agent-info",
-        grant_types_supported=["client_credentials"],
+        # RFC 8693 token exchange: GitHub Actions OIDC tokens (and delegation) as subjects.
+        grant_types_supported=["client_credentials", TOKEN_EXCHANGE_GRANT],
         token_endpoint_auth_methods_supported=list(CLIENT_AUTH_METHODS),
         introspection_endpoint_auth_methods_supported=list(CLIENT_AUTH_METHODS),
         revocation_endpoint_auth_methods_supported=list(CLIENT_AUTH_METHODS),

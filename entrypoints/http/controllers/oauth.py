@@ -26,6 +26,8 @@ from agentidp.application.commands import (
     RevokeToken,
 )
 from agentidp.application.principal import Principal
+from agentidp.application.token_exchange import GRANT_TYPE as TOKEN_EXCHANGE
+from agentidp.application.token_exchange import TokenExchangeRequest
 
 from ...container import Container
 from ..oauth_requests import (
@@ -38,7 +40,9 @@ from ..oauth_requests import (
     origin_of,
     parse_form,
     read_headers,
+    token_exchange_request,
 )
+from ..oidc_schemas import TokenExchangeOut
 from ..openapi import BEARER, CLIENT_BASIC, TokenActionOperation, TokenOperation, oauth_responses
 from ..problems import oauth_error_response
 from ..schemas import IntrospectionOut, TokenOut
@@ -60,6 +64,7 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
     authenticate_bearer = container.authenticate_bearer
     introspect_token = container.introspect_token
     revoke_token = container.revoke_token
+    token_exchange = container.token_exchange
 
     async def authenticate_caller(
         headers: RequestHeaders, form: Mapping[str, str], origin: Origin, purpose: str
@@ -84,21 +89,25 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
         "/api/v1/token",
         status_code=200,
         tags=["oauth"],
-        summary="Client credentials grant (RFC 6749 §4.4)",
+        summary="Client credentials grant (RFC 6749 §4.4) and token exchange (RFC 8693)",
         operation_class=TokenOperation,
         security=[{CLIENT_BASIC: []}, {}],
         request_max_body_size=MAX_OAUTH_BODY,
         responses={
             200: _documented(TokenOut, "Access token (RFC 6749 §5.1)."),
-            **oauth_responses(400, 401, 413, 415, 500, 503),
+            **oauth_responses(400, 401, 403, 413, 415, 500, 503),
         },
     )
     async def token(request: Request[Any, Any, Any]) -> Response[bytes]:
-        """Issue an access token to an agent authenticating with its client secret."""
+        """Issue an access token to an agent authenticating with its client secret, or in
+        exchange for a subject token (RFC 8693; e.g. a GitHub Actions OIDC token)."""
         try:
             asgi_scope = request.scope
             headers = read_headers(asgi_scope["headers"])
             form = parse_form(headers.content_type, await request.body())
+            if form.get("grant_type") == TOKEN_EXCHANGE:
+                origin = origin_of(asgi_scope.get("client"), headers.user_agent)
+                return await exchange(token_exchange_request(form, origin))
             credentials = client_credentials_grant(headers.authorization, form)
             use_case = issue_token()
             issued = await use_case(
@@ -117,6 +126,22 @@ def oauth_handlers(container: Container) -> list[HTTPRouteHandler]:
                 token_type=issued.token_type,
                 expires_in=issued.expires_in,
                 scope=issued.scope,
+            )
+        )
+        return Response(body, status_code=200, media_type=JSON, headers=NO_STORE)
+
+    async def exchange(exchange_request: TokenExchangeRequest) -> Response[bytes]:
+        """RFC 8693 §2.2.1: the handler registered for this kind of exchange issues the token
+        (application/token_exchange.py); errors propagate to the caller's §5.2 rendering."""
+        dispatch = token_exchange()
+        exchanged = await dispatch(exchange_request)
+        body = _encode(
+            TokenExchangeOut(
+                access_token=exchanged.access_token,
+                issued_token_type=exchanged.issued_token_type,
+                token_type=exchanged.token_type,
+                expires_in=exchanged.expires_in,
+                scope=exchanged.scope,
             )
         )
         return Response(body, status_code=200, media_type=JSON, headers=NO_STORE)

@@ -30,7 +30,8 @@ DEFAULT_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 CONNECT_TIMEOUT: Final = 3
 
 _EMPTY_ALL: Final = (
-    "TRUNCATE organizations, agents, credentials, audit_events, revoked_tokens "
+    "TRUNCATE organizations, agents, credentials, audit_events, revoked_tokens, "
+    "federation_partners "
     "RESTART IDENTITY CASCADE; "
     "UPDATE audit_chain_head SET hash = ''"
 )

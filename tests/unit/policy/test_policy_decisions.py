@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from agentidp.adapters.policy import RegoPolicyEngine
 from agentidp.application.ports.policy import AccessRequest, Decision, policy_input
-from agentidp.application.principal import Principal
+from agentidp.application.principal import BootstrapGrant, Principal
 from agentidp.domain.ids import AgentId, OrganizationId
 from agentidp.domain.scopes import KNOWN_SCOPES
 
@@ -40,10 +40,16 @@ def decide(
     path: dict[str, str] | None = None,
     scopes: frozenset[str] = frozenset(),
     roles: frozenset[str] = frozenset(),
+    bootstrap: bool = False,
 ) -> Decision:
-    """The engine's decision for one caller of ``OWN`` (uncached: the policy really runs)."""
+    """The engine's decision for one caller of ``OWN`` (uncached: the policy really runs);
+    ``bootstrap``: a bootstrap token's holder (no agent)."""
     principal = Principal(
-        subject=AgentId("agent-1"), organization_id=OWN, scopes=scopes, roles=roles
+        subject=None if bootstrap else AgentId("agent-1"),
+        organization_id=OWN,
+        scopes=scopes,
+        roles=roles,
+        bootstrap=BootstrapGrant("p-1", 0) if bootstrap else None,
     )
     request = AccessRequest(method, route, principal, path or {})
     return engine().evaluate_uncached(policy_input(request))
@@ -186,12 +192,13 @@ scope_sets = st.frozensets(st.sampled_from(sorted(KNOWN_SCOPES)))
 role_sets = st.frozensets(st.sampled_from(["admin", "member"]))
 
 
-@given(route_keys, scope_sets, role_sets, st.booleans())
+@given(route_keys, scope_sets, role_sets, st.booleans(), st.booleans())
 def test_the_engine_agrees_with_the_route_table(
-    key: str, scopes: frozenset[str], roles: frozenset[str], own_organization: bool
+    key: str, scopes: frozenset[str], roles: frozenset[str], own_organization: bool, boot: bool
 ) -> None:
-    """Differential property: allowed exactly when the table's scope, the tenant and the role
-    conditions all hold, for every route, scope set, role set and target organization."""
+    """Differential property: allowed exactly when the table's scope, the tenant, the role
+    and the bootstrap conditions all hold, for every route, scope set, role set, target
+    organization and kind of caller."""
     method, route = key.split(" ", 1)
     entry = ROUTES[key]
     path = {"orgId": OWN if own_organization else OTHER} if "{orgId}" in route else {}
@@ -201,9 +208,10 @@ def test_the_engine_agrees_with_the_route_table(
         and (own_organization or platform or "{orgId}" not in route)
         and ("role" not in entry or entry["role"] in roles or platform)
         and (not entry.get("platform") or platform)
+        and (not boot or entry.get("bootstrap") is True)
     )
 
-    assert decide(method, route, path, scopes, roles).allow is expected
+    assert decide(method, route, path, scopes, roles, bootstrap=boot).allow is expected
 
 
 @given(scope_sets, role_sets)

@@ -1,0 +1,1 @@
+"""Test doubles shared by several suites (loopback stand-ins for external services)."""
