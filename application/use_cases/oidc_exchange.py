@@ -185,8 +185,8 @@ class ExchangeOidcTokenUseCase(_TokenUseCase):
     async def _designated(
         self, uow: UnitOfWork, claims: GitHubClaims, agent_id: str | None
     ) -> tuple[TrustPolicy, Agent | None]:
-        """The accepting policy and its active agent; ``None`` for the agent when the only
-        accepting policy is a bootstrap policy and no ``agentId`` was given."""
+        """The accepting policy and its active agent; ``None`` for the agent in bootstrap mode
+        (no ``agentId`` given and a bootstrap policy accepts the workflow)."""
         policies = await uow.trust_policies.for_repository(GITHUB, claims.repository_id)
         # A named agent is only ever reached through its own policies; bootstrap policies
         # count only when no agent is named.
@@ -194,22 +194,34 @@ class ExchangeOidcTokenUseCase(_TokenUseCase):
         accepted = [policy for policy in wanted if policy.match(claims).accepted]
         if not accepted:
             raise _no_match(wanted, claims)
-        agents = {policy.agent_id for policy in accepted}
-        # SECURITY: an agent and a bootstrap policy, or two bootstrap policies (possibly of
-        # two organizations), accepting one workflow: never guess which one was meant.
         bootstraps = [policy for policy in accepted if policy.is_bootstrap]
-        if len(agents) != 1 or len(bootstraps) > 1:
-            # Several agents trust this workflow: the caller must say which (agentId).
-            raise _Refusal(
-                NoMatchingTrustPolicy("Several agents trust this workflow; pass agentId."),
-                "ambiguous-agent",
-                accepted[0].organization_id,
-                _about(claims),
+        if bootstraps:  # only possible without agentId
+            # Seed 002: an exchange without agentId is bootstrap mode whenever a bootstrap
+            # policy accepts the workflow (the agents it also trusts are reached by agentId).
+            # SECURITY: two bootstrap policies (possibly of two organizations) accepting one
+            # workflow: never guess which organization was meant.
+            if len(bootstraps) > 1:
+                raise self._ambiguous(
+                    accepted,
+                    claims,
+                    "Several bootstrap policies trust this workflow; keep only one.",
+                )
+            return bootstraps[0], None
+        if len({policy.agent_id for policy in accepted}) != 1:
+            raise self._ambiguous(
+                accepted, claims, "Several agents trust this workflow; pass agentId."
             )
         policy = accepted[0]
-        if policy.is_bootstrap:
-            return policy, None
         return policy, await self._active_agent(uow, policy, claims)
+
+    @staticmethod
+    def _ambiguous(accepted: list[TrustPolicy], claims: GitHubClaims, message: str) -> _Refusal:
+        return _Refusal(
+            NoMatchingTrustPolicy(message),
+            "ambiguous-agent",
+            accepted[0].organization_id,
+            _about(claims),
+        )
 
     async def _active_agent(
         self, uow: UnitOfWork, policy: TrustPolicy, claims: GitHubClaims

@@ -110,14 +110,15 @@ class Deployment:
         assert response.status_code == 201, response.text
         return str(response.json()["agentId"])
 
-    def trust(self, agent_id: str) -> None:
-        """Create the trust policy binding the repository (main branch) to ``agent_id``."""
+    def trust(self, agent_id: str | None) -> None:
+        """Create the trust policy binding the repository (main branch) to ``agent_id``, or a
+        bootstrap policy (``None``)."""
         body = {
             "provider": "github",
             "repository": REPO.slug,
             "repositoryOwnerId": REPO.owner_id,
             "repositoryId": REPO.repository_id,
-            "agentId": agent_id,
+            **({"agentId": agent_id} if agent_id else {}),
             "branch": "main",
         }
         response = httpx.post(
@@ -337,3 +338,25 @@ def test_register_agent_acts_as_the_registrar(deployment: Deployment, tmp_path: 
     )
     assert created.status_code == 200, created.text
     assert (created.json()["email"], created.json()["agentType"]) == (name, "custom")
+
+
+def test_register_agent_in_bootstrap_mode_then_issue_its_token(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    """The seed's flow: a bootstrap policy (no agent), register-agent without a registrar,
+    then issue-token for the new agent in a later job (its own policy was created with it)."""
+    deployment.trust(None)
+    name = unique_email("boot")
+
+    process, written = run_step(deployment, tmp_path, "register-agent", AGENTIDP_AGENT_NAME=name)
+
+    assert process.returncode == ExitCode.OK, process.stderr
+    agent_id = outputs(written)["agent-id"]
+    process, written = run_step(
+        deployment, tmp_path, "issue-token", AGENTIDP_AGENT_ID=agent_id
+    )
+    assert process.returncode == ExitCode.OK, process.stderr
+    token = outputs(written)["access-token"]
+    info = httpx.get(f"{deployment.url}/agent-info", headers=bearer(token))
+    assert info.status_code == 200, info.text
+    assert info.json()["sub"] == agent_id

@@ -101,9 +101,16 @@ async def test_a_bootstrap_token_registers_exactly_one_agent(
         EXCHANGE, json={"token": github_token(issuer, repository=other), "agentId": agent_id}
     )
     assert_error(foreign, 403, "TRUST_POLICY_NOT_FOUND")
-    # Without agentId, the bootstrap policy and the agent's policy both accept: ambiguous.
-    ambiguous = await client.post(EXCHANGE, json={"token": github_token(issuer)})
-    assert_error(ambiguous, 403, "TRUST_POLICY_NOT_FOUND")
+    # Without agentId the exchange stays bootstrap mode (seed 002), although the agent's own
+    # policy accepts the workflow too: a fresh bootstrap token, not one for the agent.
+    again = await client.post(EXCHANGE, json={"token": github_token(issuer)})
+    assert again.status_code == 200, again.text
+    assert again.json()["scope"] == "agents:write"
+    introspected = await client.post(
+        "/api/v1/token/introspect", data={"token": again.json()["access_token"]},
+        headers=org_a.headers,
+    )
+    assert introspected.json()["sub"] == f"bootstrap:{policy['id']}"
 
     audit = await client.get(
         "/api/v1/audit", params={"action": "agent.created"}, headers=org_a.headers

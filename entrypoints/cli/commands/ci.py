@@ -142,8 +142,9 @@ def issue_token(idp_url: str, agent_id: str, audience: str | None, scope: str | 
     "--registrar-agent-id",
     envvar="AGENTIDP_REGISTRAR_AGENT_ID",
     default=None,
-    help="The agent (holding agents:write) this workflow acts as to register the new one "
-    "[env: AGENTIDP_REGISTRAR_AGENT_ID; default: the one agent its trust policies bind].",
+    help="An agent (holding agents:write) this workflow acts as to register the new one "
+    "[env: AGENTIDP_REGISTRAR_AGENT_ID; default: the repository's bootstrap trust policy, "
+    "or the one agent its trust policies bind].",
 )
 @audience_option
 def register_agent(
@@ -153,8 +154,8 @@ def register_agent(
     registrar_agent_id: str | None,
     audience: str | None,
 ) -> None:
-    """Register a new agent from a CI job: exchange this job's OIDC token for a token of the
-    registrar agent, then POST /api/v1/agents with it.
+    """Register a new agent from a CI job: exchange this job's OIDC token for a one-use
+    bootstrap token (or a token of the registrar agent), then POST /api/v1/agents with it.
 
     Output: agent-id; printed or written to $GITHUB_OUTPUT.
     """
@@ -278,14 +279,14 @@ def _refusal(response: httpx.Response, base: str, *, agent_id: str | None, what:
 
 def _trust_policy_help(base: str, agent_id: str | None) -> str:
     """The trust-policy set-up instructions, filled in with this job's repository and
-    ``agent_id`` (a placeholder when none was named)."""
+    ``agent_id`` (none: a bootstrap policy, which registers one agent)."""
     repository = os.environ.get("GITHUB_REPOSITORY", "OWNER/REPO")
     body = {
         "provider": "github",
         "repository": repository,
         "repositoryOwnerId": os.environ.get("GITHUB_REPOSITORY_OWNER_ID", "<owner id>"),
         "repositoryId": os.environ.get("GITHUB_REPOSITORY_ID", "<repository id>"),
-        "agentId": agent_id or "<agent id>",
+        **({"agentId": agent_id} if agent_id else {}),  # none: a bootstrap policy
         "branch": os.environ.get("GITHUB_REF", "refs/heads/main").removeprefix("refs/heads/"),
     }
     return TRUST_POLICY_HELP.format(
