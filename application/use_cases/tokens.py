@@ -451,7 +451,16 @@ class IntrospectTokenUseCase(_TokenUseCase):
             raw = None
         if raw is not None and is_bootstrap_token(raw):
             return await self._bootstrap(cmd, raw)
-        claims = await self._claims_or_none(raw)
+        return await self._answer(cmd, await self._claims_or_none(raw), {})
+
+    async def _answer(
+        self,
+        cmd: IntrospectToken,
+        claims: AccessTokenClaims | BootstrapTokenClaims | None,
+        extra: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The audited RFC 7662 answer: the claims (and ``extra``) of a valid token of the
+        caller's organization, else ``{"active": false}``."""
         active = claims is not None and claims.organization_id == cmd.principal.organization_id
         await self._audit(
             cmd.principal,
@@ -461,7 +470,7 @@ class IntrospectTokenUseCase(_TokenUseCase):
         )
         if not active or claims is None:
             return {"active": False}
-        return {"active": True, "token_type": "Bearer", **claims.to_dict()}
+        return {"active": True, "token_type": "Bearer", **extra, **claims.to_dict()}
 
     async def _bootstrap(self, cmd: IntrospectToken, raw: Mapping[str, Any]) -> dict[str, Any]:
         """A bootstrap token: active (with ``token_use`` ``bootstrap``) while it may still
@@ -470,21 +479,7 @@ class IntrospectTokenUseCase(_TokenUseCase):
             claims: BootstrapTokenClaims | None = await self._verified_bootstrap(raw)
         except Unauthenticated:
             claims = None
-        active = claims is not None and claims.organization_id == cmd.principal.organization_id
-        await self._audit(
-            cmd.principal,
-            cmd.origin,
-            AuditAction.TOKEN_INTROSPECTED,
-            {"jti": claims.jti if active and claims else None, "active": active},
-        )
-        if not active or claims is None:
-            return {"active": False}
-        return {
-            "active": True,
-            "token_type": "Bearer",
-            "token_use": "bootstrap",
-            **claims.to_dict(),
-        }
+        return await self._answer(cmd, claims, {"token_use": "bootstrap"})
 
     async def _claims_or_none(self, raw: Mapping[str, Any] | None) -> AccessTokenClaims | None:
         if raw is None:
