@@ -10,6 +10,7 @@ from agentidp.domain.ids import AuditEventId, OrganizationId
 
 from .commands import Origin
 from .ports.system import Clock, IdGenerator
+from .ports.unit_of_work import UnitOfWorkFactory
 
 
 class AuditTrail:
@@ -46,3 +47,14 @@ class AuditTrail:
             user_agent=origin.user_agent,
             metadata=dict(metadata or {}),
         )
+
+
+class AuditedUseCase:
+    """Base of the use cases that change state and audit it: their unit of work factory,
+    clock, id generator and audit trail."""
+
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._ids = ids
+        self._trail = AuditTrail(clock, ids)

@@ -12,7 +12,7 @@ from agentidp.domain.credential import CredentialStatus, revoke_all
 from agentidp.domain.ids import AgentId
 from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE, scope_collection
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase
 from ..bootstrap_registration import BootstrapRegistrations
 from ..commands import (
     ChangeAgentStatus,
@@ -45,12 +45,8 @@ class AgentPage:
     limit: int
 
 
-class _AgentUseCase:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._trail = AuditTrail(clock, ids)
+class _AgentUseCase(AuditedUseCase):
+    """Base of the agent use cases."""
 
     async def _record(
         self,

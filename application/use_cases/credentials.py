@@ -11,7 +11,7 @@ from agentidp.domain.credential import Credential, CredentialStatus, format_clie
 from agentidp.domain.ids import AgentId, CredentialId, OrganizationId
 from agentidp.domain.scopes import AGENTS_READ, AGENTS_WRITE
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase
 from ..commands import ChangeCredential, GenerateCredential, ListCredentials, Origin
 from ..errors import InvalidRequest
 from ..ports.security import SecretHasher
@@ -62,15 +62,12 @@ class IssuedSecret:
     client_secret: str = field(repr=False)  # SECURITY: never in logs or tracebacks
 
 
-class _CredentialUseCase:
+class _CredentialUseCase(AuditedUseCase):
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, hasher: SecretHasher
     ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
+        super().__init__(uow, clock, ids)
         self._hasher = hasher
-        self._trail = AuditTrail(clock, ids)
 
     async def _record(
         self,

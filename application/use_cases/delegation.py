@@ -29,7 +29,7 @@ from agentidp.domain.ids import AgentId, TokenId, is_uuid
 from agentidp.domain.scopes import ADMIN_ORGS, format_scope, narrow, parse_scope, scope_collection
 from agentidp.domain.token import AccessTokenClaims
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase
 from ..commands import (
     CreateDelegation,
     ExchangeDelegatedToken,
@@ -84,7 +84,7 @@ def delegation_token(link: Delegation) -> str:
     return f"{link.id}.{issued}.{int(link.expires_at.timestamp())}"
 
 
-class _DelegationUseCase:
+class _DelegationUseCase(AuditedUseCase):
     def __init__(
         self,
         uow: UnitOfWorkFactory,
@@ -92,11 +92,8 @@ class _DelegationUseCase:
         ids: IdGenerator,
         settings: DelegationSettings,
     ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
+        super().__init__(uow, clock, ids)
         self._settings = settings
-        self._trail = AuditTrail(clock, ids)
 
     async def _audit(
         self,

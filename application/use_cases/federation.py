@@ -34,7 +34,7 @@ from agentidp.domain.federation import (
 from agentidp.domain.ids import is_uuid
 from agentidp.domain.scopes import ADMIN_ORGS
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase
 from ..commands import (
     DeleteFederationPartner,
     GetFederationPartner,
@@ -79,17 +79,14 @@ class FederatedIdentity:
     partner_id: FederationPartnerId
 
 
-class FederationUseCase:
+class FederationUseCase(AuditedUseCase):
     """Base of the partner management use cases: their ports, access rule and audit trail."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, key_sets: KeySetSource
     ) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
+        super().__init__(uow, clock, ids)
         self._key_sets = key_sets
-        self._trail = AuditTrail(clock, ids)
 
     async def _probe(self, jwks_uri: str) -> None:
         """Raises:

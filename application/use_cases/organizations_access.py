@@ -24,11 +24,10 @@ from agentidp.domain.membership import MemberRole
 from agentidp.domain.organization import Organization
 from agentidp.domain.scopes import ADMIN_ORGS
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase
 from ..commands import Origin
 from ..errors import InvalidRequest, NotPlatformAdmin, OrganizationNotFound
-from ..ports.system import Clock, IdGenerator
-from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from ..ports.unit_of_work import UnitOfWork
 from ..principal import Principal
 
 #: Largest page of organizations or members.
@@ -84,14 +83,8 @@ def check_page(page: int, limit: int) -> None:
         )
 
 
-class OrganizationUseCase:
-    """Base of the organization and membership use cases: their ports and audit trail."""
-
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._trail = AuditTrail(clock, ids)
+class OrganizationUseCase(AuditedUseCase):
+    """Base of the organization and membership use cases."""
 
     async def _record(
         self,

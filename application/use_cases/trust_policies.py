@@ -14,7 +14,7 @@ from agentidp.domain.ids import AgentId, is_uuid
 from agentidp.domain.scopes import ADMIN_ORGS
 from agentidp.domain.trust_policy import TrustPolicy, TrustPolicyId
 
-from ..audit_trail import AuditTrail
+from ..audit_trail import AuditedUseCase, AuditTrail
 from ..commands import (
     CreateTrustPolicy,
     DeleteTrustPolicy,
@@ -28,17 +28,12 @@ from ..errors import (
     TrustPolicyConflict,
     TrustPolicyNotFound,
 )
-from ..ports.system import Clock, IdGenerator
-from ..ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from ..ports.unit_of_work import UnitOfWork
 from ..principal import Principal
 
 
-class _TrustPolicyUseCase:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
-        self._uow = uow
-        self._clock = clock
-        self._ids = ids
-        self._trail = AuditTrail(clock, ids)
+class _TrustPolicyUseCase(AuditedUseCase):
+    """Base of the trust-policy use cases."""
 
     async def _visible(self, uow: UnitOfWork, principal: Principal, policy_id: str) -> TrustPolicy:
         """The caller organization's policy ``policy_id``.
