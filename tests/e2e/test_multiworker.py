@@ -18,13 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from agentidp.application.commands import BootstrapOrganization
 from agentidp.entrypoints.container import build_container, start, stop
 from agentidp.entrypoints.settings import Settings
 from tests.contract.redis_backends import RedisServer
+from tests.integration.postgres.database import ScratchDatabase
 
 pytestmark = pytest.mark.slow
 
@@ -68,29 +68,19 @@ def shared_state(
     if request.param == "sqlite":
         yield {}
         return
-    admin_url = os.environ.get(
-        "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    database = f"agentidp_workers_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f"CREATE DATABASE {database}")  # type: ignore[arg-type]
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {admin_url}: {exc}")
+    database = ScratchDatabase("workers")
+    database.create()  # skips, or fails under CI, when PostgreSQL is unreachable
     redis = RedisServer(tmp_path_factory.mktemp("redis"))
     redis.start()
     try:
         yield {
-            "AGENTIDP_DATABASE_URL": admin_url.rsplit("/", 1)[0] + f"/{database}",
+            "AGENTIDP_DATABASE_URL": database.uri,
             "AGENTIDP_REDIS_URL": redis.url,
             "AGENTIDP_SECRET_KEY": secrets.token_hex(32),
         }
     finally:
         redis.stop()
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")  # type: ignore[arg-type]
+        database.drop()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from agentidp.application.commands import BootstrapOrganization
@@ -25,6 +24,7 @@ from agentidp.entrypoints.container import build_container, start, stop
 from agentidp.entrypoints.settings import Settings
 from tests.contract.redis_backends import RedisServer
 from tests.e2e.test_multiworker import CHEAP_ARGON2, _cpu_ns, _free_port, _healthy, _workers
+from tests.integration.postgres.database import ScratchDatabase
 
 pytestmark = pytest.mark.slow
 
@@ -35,22 +35,12 @@ REQUESTS = 80
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh database on the shared PostgreSQL (fails under CI when unreachable)."""
-    admin_url = os.environ.get(
-        "AGENTIDP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    database = f"agentidp_rate_{secrets.token_hex(4)}"
+    database = ScratchDatabase("rate")
+    database.create()
     try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f"CREATE DATABASE {database}")  # type: ignore[arg-type]
-    except psycopg.OperationalError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {admin_url}: {exc}")
-    try:
-        yield admin_url.rsplit("/", 1)[0] + f"/{database}"
+        yield database.uri
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")  # type: ignore[arg-type]
+        database.drop()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import atexit
 import os
 import secrets
 from typing import Final, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -72,6 +73,12 @@ class ScratchDatabase:
         self.name = f"agentidp_test_{worker}_{secrets.token_hex(4)}{suffix}"
         self.url = conninfo.make_conninfo(server_url(), dbname=self.name)
         self._exists = False
+
+    @property
+    def uri(self) -> str:
+        """The database as a ``postgresql://`` URL, the form ``AGENTIDP_DATABASE_URL`` takes
+        (the settings choose the backend by its scheme)."""
+        return urlunsplit(urlsplit(server_url())._replace(path=f"/{self.name}"))
 
     def create(self) -> None:
         """Create the (empty) database; skips or fails the test if the server is down."""
